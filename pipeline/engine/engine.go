@@ -1,0 +1,293 @@
+// Package engine runs the rules: it loads the raw Parquet and the rule tables
+// into DuckDB, runs the SQL models of sql/ in order, runs the checks that gate
+// publishing, and writes the output tables as Parquet. It is the one place
+// that holds a DuckDB connection while computing.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"tally/pipeline/rulebook"
+	tallysql "tally/sql"
+)
+
+// Settings are the DuckDB resources a run may use. Big runs spill to
+// TempDir instead of dying when MemoryLimit is reached.
+type Settings struct {
+	MemoryLimit string // e.g. "4GB"; "" = DuckDB's default (80% of RAM)
+	Threads     int    // 0 = DuckDB's default (all cores)
+	TempDir     string // "" = DuckDB's default (.tmp beside the database)
+}
+
+// Engine is an in-memory DuckDB database with the run's tables in it. The
+// caller must Close it.
+type Engine struct {
+	db *sql.DB
+}
+
+// Step is one model file and how long it took.
+type Step struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// InputTables are the raw tables the models read, as landed by extract.
+var InputTables = []string{
+	"partners", "business_models", "requirements", "bookings", "oem_credits",
+	"lifecycle_claims", "influence_claims", "capabilities", "fx_rates",
+}
+
+// OutputTables are the snapshot tables of CONTRACT.md, written by Export.
+var OutputTables = []string{
+	"points_ledger", "partner_levels", "level_history", "audits",
+	"migration", "notifications", "denials", "rejects",
+}
+
+// Open starts an in-memory DuckDB with the given settings.
+func Open(ctx context.Context, s Settings) (*Engine, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	}
+	// One connection: every statement sees the same temp state, and DuckDB
+	// parallelises each query itself.
+	db.SetMaxOpenConns(1)
+	e := &Engine{db: db}
+	settings := []struct {
+		stmt string
+		arg  any
+		use  bool
+	}{
+		{"SET memory_limit = ?", s.MemoryLimit, s.MemoryLimit != ""},
+		{"SET threads = ?", s.Threads, s.Threads > 0},
+		{"SET temp_directory = ?", s.TempDir, s.TempDir != ""},
+	}
+	for _, set := range settings {
+		if !set.use {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, set.stmt, set.arg); err != nil {
+			return nil, errors.Join(fmt.Errorf("engine: %s (%v): %w", set.stmt, set.arg, err), db.Close())
+		}
+	}
+	// Same inputs, same outputs: keep row order stable through every step.
+	if _, err := db.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: %w", err), db.Close())
+	}
+	return e, nil
+}
+
+// Close releases the database.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// DB is the database, for callers that query the computed tables.
+func (e *Engine) DB() *sql.DB { return e.db }
+
+// Settings reports the DuckDB settings in force, for the manifest.
+func (e *Engine) Settings(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range []string{"memory_limit", "threads", "temp_directory", "preserve_insertion_order"} {
+		var v string
+		if err := e.db.QueryRowContext(ctx, "SELECT current_setting(?)::VARCHAR", name).Scan(&v); err != nil {
+			return nil, fmt.Errorf("engine: setting %s: %w", name, err)
+		}
+		out[name] = v
+	}
+	var v string
+	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err == nil {
+		out["version"] = v
+	}
+	return out, nil
+}
+
+// LoadRaw creates one table per input table from rawDir/<table>/<table>.parquet
+// and the rejects from rawDir/rejects/rejects.parquet.
+func (e *Engine) LoadRaw(ctx context.Context, rawDir string) error {
+	for _, t := range append(slices.Clone(InputTables), "rejects") {
+		file := filepath.Join(rawDir, t, t+".parquet")
+		if _, err := os.Stat(file); err != nil {
+			return fmt.Errorf("engine: raw table %s: %w", t, err)
+		}
+		// The table name is one of ours; the path travels as a parameter.
+		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(?)", ident("raw_"+t))
+		if _, err := e.db.ExecContext(ctx, stmt, file); err != nil {
+			return fmt.Errorf("engine: load %s: %w", file, err)
+		}
+	}
+	return nil
+}
+
+// LoadRules creates the rule tables; every value is a parameter.
+func (e *Engine) LoadRules(ctx context.Context, tables []rulebook.Table) error {
+	for _, t := range tables {
+		defs := make([]string, len(t.Columns))
+		marks := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			defs[i] = ident(c.Name) + " " + c.Type
+			marks[i] = "?"
+		}
+		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s)", ident(t.Name), strings.Join(defs, ", "))); err != nil {
+			return fmt.Errorf("engine: create %s: %w", t.Name, err)
+		}
+		insert := fmt.Sprintf("INSERT INTO %s VALUES (%s)", ident(t.Name), strings.Join(marks, ", "))
+		for _, row := range t.Rows {
+			if _, err := e.db.ExecContext(ctx, insert, row...); err != nil {
+				return fmt.Errorf("engine: insert into %s: %w", t.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Models lists the model files in the order they run.
+func Models() ([]string, error) {
+	names, err := fs.Glob(tallysql.Files, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Run executes every model of sql/ in file-name order.
+func (e *Engine) Run(ctx context.Context) ([]Step, error) {
+	names, err := Models()
+	if err != nil {
+		return nil, fmt.Errorf("engine: list models: %w", err)
+	}
+	var steps []Step
+	for _, name := range names {
+		text, err := fs.ReadFile(tallysql.Files, name)
+		if err != nil {
+			return steps, fmt.Errorf("engine: read %s: %w", name, err)
+		}
+		start := time.Now()
+		if _, err := e.db.ExecContext(ctx, string(text)); err != nil {
+			return steps, fmt.Errorf("engine: model %s: %w", name, err)
+		}
+		steps = append(steps, Step{Name: strings.TrimSuffix(name, ".sql"), Seconds: time.Since(start).Seconds()})
+	}
+	return steps, nil
+}
+
+// Check is the outcome of one audit check: the rows it found are failures.
+type Check struct {
+	Name        string     `json:"name"`
+	Passed      bool       `json:"passed"`
+	FailingRows int64      `json:"failing_rows"`
+	Columns     []string   `json:"-"`
+	Sample      [][]string `json:"-"` // the first failing rows, as text
+}
+
+// sampleRows is how many failing rows a check keeps for the message.
+const sampleRows = 20
+
+// Checks runs every sql/checks/*.sql query. Any row it returns is a failure.
+func (e *Engine) Checks(ctx context.Context) ([]Check, error) {
+	names, err := fs.Glob(tallysql.Files, "checks/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []Check
+	for _, name := range names {
+		text, err := fs.ReadFile(tallysql.Files, name)
+		if err != nil {
+			return nil, err
+		}
+		c := Check{Name: strings.TrimSuffix(path.Base(name), ".sql")}
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+trimSemicolon(string(text))+")").Scan(&c.FailingRows); err != nil {
+			return nil, fmt.Errorf("engine: check %s: %w", name, err)
+		}
+		c.Passed = c.FailingRows == 0
+		if !c.Passed {
+			c.Columns, c.Sample, err = e.text(ctx, "SELECT * FROM ("+trimSemicolon(string(text))+") LIMIT "+fmt.Sprint(sampleRows))
+			if err != nil {
+				return nil, fmt.Errorf("engine: check %s: %w", name, err)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Output is one table file written by Export.
+type Output struct {
+	Table string `json:"table"`
+	File  string `json:"file"`
+	Rows  int64  `json:"rows"`
+}
+
+// Export writes every output table to dir as zstd Parquet sorted by its
+// columns (partner_id first), so the same inputs give the same files.
+func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
+	var out []Output
+	for _, t := range OutputTables {
+		file := filepath.Join(dir, t+".parquet")
+		var n int64
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM "+ident(t)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("engine: export %s: %w", t, err)
+		}
+		// COPY takes no parameter for its target; the path is ours, quoted.
+		stmt := fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY ALL) TO %s (FORMAT parquet, COMPRESSION zstd)", ident(t), literal(file))
+		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("engine: export %s: %w", t, err)
+		}
+		out = append(out, Output{Table: t, File: file, Rows: n})
+	}
+	return out, nil
+}
+
+// text runs a query and returns its rows as text, for messages.
+func (e *Engine) text(ctx context.Context, q string) ([]string, [][]string, error) {
+	rows, err := e.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out [][]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			if v.Valid {
+				row[i] = v.String
+			}
+		}
+		out = append(out, row)
+	}
+	return cols, out, rows.Err()
+}
+
+func trimSemicolon(s string) string {
+	return strings.TrimRight(strings.TrimSpace(s), ";")
+}
+
+// ident quotes an identifier that tally itself chose.
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// literal quotes a string literal (used only for file paths tally chose).
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,0 +1,207 @@
+package engine_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"tally/pipeline/date"
+	"tally/pipeline/engine"
+	"tally/pipeline/extract"
+	"tally/pipeline/rulebook"
+)
+
+// world is a tiny program: raw rows per table and a rulebook. Tests build
+// one per rule, run the models at an as_of and query the tables.
+type world struct {
+	rulebook     string
+	partners     []extract.Partner
+	models       []extract.BusinessModel
+	requirements []extract.Requirement
+	bookings     []extract.Booking
+	oem          []extract.OEMCredit
+	lifecycle    []extract.LifecycleClaim
+	influence    []extract.InfluenceClaim
+	capabilities []extract.Capability
+	fx           []extract.FXRate
+}
+
+// baseRulebook is the CONTRACT example rulebook.
+func baseRulebook(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../fixtures/rulebook.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func d(s string) int32   { return int32(date.MustParse(s)) }
+func dp(s string) *int32 { v := d(s); return &v }
+func sp(s string) *string {
+	return &s
+}
+
+// usd is a TCV in whole dollars, scaled for the raw tcv column.
+func usd(dollars float64) int64 { return int64(dollars*1e6 + 0.5) }
+
+// partner is enrolled long before the example years, in good standing from
+// 2020 on, registered as a solution reseller.
+func (w *world) partner(id string) *world {
+	w.partners = append(w.partners, extract.Partner{PartnerID: id, Name: id, Country: "US", EnrolledOn: d("2020-01-01")})
+	w.models = append(w.models, extract.BusinessModel{PartnerID: id, BusinessModel: "solution_reseller", RegisteredOn: d("2020-01-01")})
+	for _, r := range []string{"partner_agreement", "integrity_training", "due_diligence", "enrollment_fee"} {
+		w.requirements = append(w.requirements, extract.Requirement{PartnerID: id, Requirement: r, CompletedOn: d("2020-01-01")})
+	}
+	return w
+}
+
+// booking adds a USD booking with no tags.
+func (w *world) booking(id, partner, on string, dollars float64, license string) *extract.Booking {
+	w.bookings = append(w.bookings, extract.Booking{
+		BookingID: id, PartnerID: partner, CustomerID: "C-" + id, Solution: "vcf", BookedOn: d(on),
+		TCV: usd(dollars), Currency: "USD", LicenseType: license, Status: "booked",
+		Tags: []string{}, ContractPartnerIDs: []string{},
+	})
+	return &w.bookings[len(w.bookings)-1]
+}
+
+func writeRaw[T any](t *testing.T, dir, table string, rows []T) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, table), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, table, table+".parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[T](f)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run lands the world's rows as raw Parquet, loads them with the rulebook and
+// runs every model for asOf. The engine is closed when the test ends.
+func (w *world) run(t *testing.T, asOf string) *engine.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range w.partners {
+		w.partners[i].RowNumber = int64(i + 1)
+	}
+	for i := range w.bookings {
+		w.bookings[i].RowNumber = int64(i + 1)
+	}
+	writeRaw(t, dir, "partners", w.partners)
+	writeRaw(t, dir, "business_models", w.models)
+	writeRaw(t, dir, "requirements", w.requirements)
+	writeRaw(t, dir, "bookings", w.bookings)
+	writeRaw(t, dir, "oem_credits", w.oem)
+	writeRaw(t, dir, "lifecycle_claims", w.lifecycle)
+	writeRaw(t, dir, "influence_claims", w.influence)
+	writeRaw(t, dir, "capabilities", w.capabilities)
+	writeRaw(t, dir, "fx_rates", w.fx)
+	writeRaw(t, dir, "rejects", []extract.Reject{})
+	text := w.rulebook
+	if text == "" {
+		text = baseRulebook(t)
+	}
+	rb, err := rulebook.Parse("rulebook.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Settings{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := e.LoadRaw(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadRules(ctx, rb.Tables(date.MustParse(asOf))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// rows runs a query and returns its rows as "a|b|c" strings (NULL for nulls).
+func rows(t *testing.T, e *engine.Engine, q string, args ...any) []string {
+	t.Helper()
+	r, err := e.DB().Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer r.Close()
+	cols, _ := r.Columns()
+	var out []string
+	for r.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(cols))
+		for i, v := range vals {
+			parts[i] = "NULL"
+			if v.Valid {
+				parts[i] = v.String
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// ledger lists a partner's ledger rows as "source_id|component|rule_id|points".
+func ledger(t *testing.T, e *engine.Engine, partner string) []string {
+	t.Helper()
+	return rows(t, e, `SELECT source_id, component, coalesce(rule_id, '-'), points::VARCHAR
+		FROM points_ledger WHERE partner_id = ? ORDER BY earned_on, source_id, component, rule_id`, partner)
+}
+
+func equal(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestChecksPassOnATinyProgram(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-05-01", 1000, "subscription")
+	e := w.run(t, "2023-06-30")
+	checks, err := e.Checks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) == 0 {
+		t.Fatal("no checks ran")
+	}
+	for _, c := range checks {
+		if !c.Passed {
+			t.Errorf("check %s failed: %v", c.Name, c.Sample)
+		}
+	}
+	equal(t, "ledger", ledger(t, e, "P1"), []string{"B1|base|-|1.00", "B1|multiplier|saas_subscription|0.50"})
+}

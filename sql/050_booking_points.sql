@@ -1,0 +1,100 @@
+-- RULES.md section 2: base points, stacking multipliers, the perpetual cap
+-- and vendor terminations. Every row is rounded half away from zero to 2
+-- decimals from its exact value, with the rules of the event's program year.
+
+-- Multiplier conditions as lists (NULL = no condition on that key).
+CREATE OR REPLACE TABLE multiplier_rules AS
+SELECT m.program_year, m.multiplier_id, m.ord, m.bonus, m.emerging_market,
+       list(v.value) FILTER (WHERE v.condition = 'license_types')   AS license_types,
+       list(v.value) FILTER (WHERE v.condition = 'tags')            AS tags,
+       list(v.value) FILTER (WHERE v.condition = 'solutions')       AS solutions,
+       list(v.value) FILTER (WHERE v.condition = 'countries')       AS countries,
+       list(v.value) FILTER (WHERE v.condition = 'business_models') AS business_models,
+       list(v.value) FILTER (WHERE v.condition = 'program_years')   AS program_years
+FROM rule_multipliers m
+LEFT JOIN rule_multiplier_values v USING (program_year, multiplier_id)
+GROUP BY ALL;
+
+-- The business models the earning partner is registered in on booked_on
+-- (registered_on <= day < ended_on).
+CREATE OR REPLACE TABLE booking_models AS
+SELECT e.source, e.source_id, list(DISTINCT m.business_model) AS models
+FROM earning_bookings e
+JOIN raw_business_models m
+  ON m.partner_id = e.partner_id AND m.registered_on <= e.booked_on
+ AND (m.ended_on IS NULL OR m.ended_on > e.booked_on)
+GROUP BY ALL;
+
+-- base: tcv_usd * points_per_usd
+CREATE OR REPLACE TABLE booking_points AS
+SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
+       'base' AS component, NULL::VARCHAR AS rule_id, 0 AS ord, e.tcv_usd,
+       round(e.tcv_usd * y.points_per_usd, 2)::DECIMAL(18,2) AS points
+FROM earning_bookings e
+JOIN rule_years y USING (program_year);
+
+-- multipliers: one row per matching rule; they stack (AND across keys, OR
+-- within a list).
+INSERT INTO booking_points
+SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
+       'multiplier', m.multiplier_id, 1 + m.ord, e.tcv_usd,
+       round(e.tcv_usd * y.points_per_usd * m.bonus, 2)::DECIMAL(18,2)
+FROM earning_bookings e
+JOIN rule_years y USING (program_year)
+JOIN multiplier_rules m USING (program_year)
+LEFT JOIN booking_models bm USING (source, source_id)
+WHERE (m.license_types IS NULL OR list_contains(m.license_types, e.license_type))
+  AND (m.tags IS NULL OR list_has_any(m.tags, e.tags))
+  AND (m.solutions IS NULL OR list_contains(m.solutions, e.solution))
+  AND (m.countries IS NULL OR list_contains(m.countries, e.country))
+  AND (m.emerging_market IS NULL OR m.emerging_market = e.emerging_market)
+  AND (m.business_models IS NULL OR list_has_any(m.business_models, coalesce(bm.models, [])))
+  AND (m.program_years IS NULL OR list_contains(m.program_years, e.program_year));
+
+-- Vendor terminations: a booking the vendor terminated on or before as_of
+-- gets one row that cancels its base and multiplier rows, in the booking's
+-- program year, earned on terminated_on. It takes no part in the cap.
+CREATE OR REPLACE TABLE vendor_terminated AS
+SELECT e.source, e.source_id, e.terminated_on
+FROM earning_bookings e, as_of a
+WHERE e.status = 'vendor_terminated' AND e.terminated_on <= a.as_of;
+
+-- The perpetual cap, per partner and program year, allocated in order of
+-- (booked_on, source_id): the booking that crosses the cap loses the excess,
+-- every later one all its points. Exempt countries are not capped.
+CREATE OR REPLACE TABLE cap_allocation AS
+WITH capped AS (
+    SELECT p.source, p.source_id, p.partner_id, p.program_year, p.earned_on, p.booked_on,
+           any_value(p.tcv_usd) AS tcv_usd, sum(p.points) AS points
+    FROM booking_points p
+    JOIN earning_bookings e USING (source, source_id)
+    JOIN rule_cap_license_types c ON c.program_year = p.program_year AND c.license_type = e.license_type
+    WHERE NOT EXISTS (SELECT 1 FROM rule_cap_exempt_countries x WHERE x.program_year = p.program_year AND x.country = e.country)
+      AND NOT EXISTS (SELECT 1 FROM vendor_terminated v WHERE v.source = p.source AND v.source_id = p.source_id)
+    GROUP BY ALL
+),
+running AS (
+    SELECT c.*, y.cap_max_points AS max_points,
+           coalesce(sum(c.points) OVER (PARTITION BY c.partner_id, c.program_year
+                                        ORDER BY c.booked_on, c.source_id, c.source
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM capped c JOIN rule_years y USING (program_year)
+)
+SELECT source, source_id, partner_id, program_year, earned_on, booked_on, tcv_usd,
+       CASE WHEN before >= max_points THEN -points
+            ELSE -(before + points - max_points) END::DECIMAL(18,2) AS points
+FROM running
+WHERE before + points > max_points AND points > 0;
+
+INSERT INTO booking_points
+SELECT source, source_id, partner_id, program_year, earned_on, booked_on,
+       'perpetual_cap', NULL, 100, tcv_usd, points
+FROM cap_allocation;
+
+INSERT INTO booking_points
+SELECT p.source, p.source_id, p.partner_id, p.program_year, v.terminated_on, p.booked_on,
+       'vendor_termination', NULL, 101, any_value(p.tcv_usd), -sum(p.points)
+FROM booking_points p
+JOIN vendor_terminated v USING (source, source_id)
+WHERE p.component IN ('base', 'multiplier')
+GROUP BY ALL;

@@ -1,0 +1,22 @@
+-- RULES.md section 3: lifecycle points. An approved claim earns
+-- lifecycle_points[activity] of its program year on approved_on; submitted
+-- and rejected claims earn nothing.
+
+CREATE OR REPLACE TABLE lifecycle_events AS
+SELECT c.claim_id, c.partner_id, c.activity, c.status, c.approved_on, y.program_year,
+       CASE
+           WHEN c.status <> 'approved' THEN 'not_approved'
+           WHEN y.program_year IS NULL THEN 'outside_program_year'
+           WHEN c.approved_on < p.enrolled_on THEN 'before_enrollment'
+           WHEN x.ended_on <= c.approved_on THEN 'partner_terminated'
+           WHEN l.points IS NULL THEN 'unknown_activity'
+       END AS reason,
+       round(l.points, 2)::DECIMAL(18,2) AS points
+FROM raw_lifecycle_claims c
+JOIN raw_partners p USING (partner_id)
+LEFT JOIN partner_end x USING (partner_id)
+LEFT JOIN rule_years y ON c.approved_on BETWEEN y.starts_on AND y.ends_on
+LEFT JOIN rule_lifecycle_points l ON l.program_year = y.program_year AND l.activity = c.activity
+-- an approval after as_of has not happened yet in this snapshot
+WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of)
+ORDER BY c.row_number;

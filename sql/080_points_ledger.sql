@@ -1,0 +1,50 @@
+-- The points ledger (CONTRACT.md points_ledger) and the denials: every
+-- point-earning row, and every event that earned nothing with its reason.
+-- entry_id is stable across runs: source, source id and component.
+
+CREATE OR REPLACE TABLE points_ledger AS
+SELECT entry_id, partner_id, program_year, earned_on, source, source_id, component, rule_id,
+       tcv_usd, points, booking_id
+FROM (
+    SELECT source || ':' || source_id || ':' || component || coalesce(':' || rule_id, '') AS entry_id,
+           partner_id, program_year, earned_on, source, source_id, component, rule_id,
+           tcv_usd, points,
+           CASE WHEN source = 'booking' THEN source_id END AS booking_id
+    FROM booking_points
+    UNION ALL
+    SELECT 'lifecycle:' || claim_id || ':base', partner_id, program_year, approved_on, 'lifecycle', claim_id,
+           'base', activity, NULL, points, NULL
+    FROM lifecycle_events WHERE reason IS NULL
+    UNION ALL
+    SELECT 'influence:' || claim_id || ':' || booking_id || ':base', partner_id, program_year, booked_on,
+           'influence', claim_id, 'base', kind, tcv_usd,
+           round(tcv_usd * points_per_usd * influence_rate, 2)::DECIMAL(18,2), booking_id
+    FROM influence_awards
+    UNION ALL
+    SELECT 'influence:' || a.claim_id || ':' || a.booking_id || ':vendor_termination', a.partner_id, a.program_year,
+           a.terminated_on, 'influence', a.claim_id, 'vendor_termination', NULL, a.tcv_usd,
+           -round(a.tcv_usd * a.points_per_usd * a.influence_rate, 2)::DECIMAL(18,2), a.booking_id
+    FROM influence_awards a, as_of s
+    WHERE a.booking_status = 'vendor_terminated' AND a.terminated_on <= s.as_of
+)
+ORDER BY partner_id, earned_on, entry_id;
+
+CREATE OR REPLACE TABLE denials AS
+SELECT DISTINCT partner_id, source, source_id, reason, detail
+FROM (
+    SELECT partner_id, source, source_id, reason, NULL::VARCHAR AS detail FROM booking_denials
+    UNION ALL
+    SELECT partner_id, 'lifecycle', claim_id, reason, activity FROM lifecycle_events WHERE reason IS NOT NULL
+    UNION ALL
+    SELECT partner_id, 'influence', claim_id, claim_reason, NULL FROM influence_claim_checks WHERE claim_reason IS NOT NULL
+    UNION ALL
+    SELECT partner_id, 'influence', claim_id, reason, 'booking ' || booking_id
+    FROM influence_candidates
+    WHERE reason IS NOT NULL AND reason NOT IN ('not_approved', 'retroactive_claim')
+    UNION ALL
+    SELECT c.partner_id, 'influence', c.claim_id, 'earlier_claim_awarded', 'booking ' || c.booking_id
+    FROM influence_candidates c
+    JOIN influence_awards a USING (partner_id, booking_id)
+    WHERE c.reason IS NULL AND c.claim_id <> a.claim_id
+)
+ORDER BY ALL;

@@ -1,0 +1,19 @@
+-- Base rows reconcile to the accepted bookings' TCV in USD, per partner and
+-- source: the TCV on base rows equals the TCV of the events that earned, and
+-- each base row is that TCV times the year's points_per_usd, rounded.
+WITH earned AS (
+    SELECT partner_id, source, sum(tcv_usd) AS tcv_usd FROM earning_bookings GROUP BY ALL
+),
+ledger AS (
+    SELECT partner_id, source, sum(tcv_usd) AS tcv_usd
+    FROM points_ledger WHERE component = 'base' AND source IN ('booking', 'oem_credit') GROUP BY ALL
+)
+SELECT coalesce(e.partner_id, l.partner_id) AS partner_id, coalesce(e.source, l.source) AS source,
+       e.tcv_usd AS earned_tcv_usd, l.tcv_usd AS ledger_tcv_usd
+FROM earned e FULL JOIN ledger l USING (partner_id, source)
+WHERE e.tcv_usd IS DISTINCT FROM l.tcv_usd
+UNION ALL
+SELECT l.partner_id, l.source_id, l.tcv_usd, l.points
+FROM points_ledger l JOIN rule_years y USING (program_year)
+WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')
+  AND l.points <> round(l.tcv_usd * y.points_per_usd, 2)
