@@ -11,6 +11,9 @@
 -- inclusive). Points: tcv_usd * points_per_usd * rate of the booking's year,
 -- no multipliers, no cap, earned on booked_on; one award per partner and
 -- booking, from its earliest valid claim (approved_on, claim_id).
+-- Transacting: the booking's partner or a partner named in its
+-- contract_partner_ids; one that transacts any booking of the same customer,
+-- opportunity and solution earns no influence on that opportunity.
 
 CREATE OR REPLACE TABLE influence_claim_checks AS
 SELECT c.*,
@@ -34,7 +37,8 @@ SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_i
            WHEN b.partner_id = c.partner_id
                 OR list_contains(b.contract_partner_ids, c.partner_id)
                 OR EXISTS (SELECT 1 FROM booking_events t
-                           WHERE t.source = 'booking' AND t.partner_id = c.partner_id
+                           WHERE t.source = 'booking'
+                             AND (t.partner_id = c.partner_id OR list_contains(t.contract_partner_ids, c.partner_id))
                              AND t.customer_id = b.customer_id AND t.solution = b.solution
                              AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id) THEN 'transacting_partner'
            WHEN NOT EXISTS (SELECT 1 FROM raw_business_models m

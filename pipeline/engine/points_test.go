@@ -1,0 +1,261 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+
+	"tally/pipeline/extract"
+)
+
+// One test per rule of RULES.md sections 1 to 5, on a handful of rows.
+
+func points(t *testing.T, w *world, asOf, partner string) string {
+	t.Helper()
+	e := w.run(t, asOf)
+	got := rows(t, e, `SELECT booking_points::VARCHAR || ' ' || lifecycle_points::VARCHAR || ' ' || influence_points::VARCHAR || ' ' || performance_points::VARCHAR
+		FROM partner_levels WHERE partner_id = ?`, partner)
+	if len(got) != 1 {
+		t.Fatalf("partner_levels rows for %s: %v", partner, got)
+	}
+	return got[0]
+}
+
+func denials(t *testing.T, w *world, asOf string) []string {
+	t.Helper()
+	return rows(t, w.run(t, asOf), `SELECT partner_id, source, source_id, reason FROM denials ORDER BY ALL`)
+}
+
+// Section 2: base = TCV in USD * points_per_usd; FX by the latest valid_from
+// on or before booked_on.
+func TestBasePointsAndFX(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.fx = []extract.FXRate{
+		{Currency: "EUR", ValidFrom: d("2023-01-01"), USDPerUnit: 11_000_000_000}, // 1.1
+		{Currency: "EUR", ValidFrom: d("2023-06-01"), USDPerUnit: 12_000_000_000}, // 1.2
+	}
+	w.booking("B1", "P1", "2023-03-01", 1000, "term")
+	eur1 := w.booking("B2", "P1", "2023-05-31", 1000, "term")
+	eur1.Currency = "EUR"
+	eur2 := w.booking("B3", "P1", "2023-06-01", 1000, "term")
+	eur2.Currency = "EUR"
+	e := w.run(t, "2023-12-31")
+	equal(t, "ledger", rows(t, e, `SELECT source_id, tcv_usd::VARCHAR, points::VARCHAR FROM points_ledger ORDER BY source_id`),
+		[]string{"B1|1000.000000|1.00", "B2|1100.000000|1.10", "B3|1200.000000|1.20"})
+}
+
+// Section 2 and the notation: every row rounds half away from zero.
+func TestRoundingHalfAwayFromZero(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-03-01", 5, "term")     // 0.005 -> 0.01
+	w.booking("B2", "P1", "2023-03-02", 4.999, "term") // 0.004999 -> 0.00
+	w.booking("B3", "P1", "2023-03-03", 15, "saas")    // base 0.015 -> 0.02, +50% 0.0075 -> 0.01
+	e := w.run(t, "2023-12-31")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{"B1|base|-|0.01", "B2|base|-|0.00", "B3|base|-|0.02", "B3|multiplier|saas_subscription|0.01"})
+	equal(t, "totals sum rounded rows", rows(t, e, `SELECT booking_points::VARCHAR FROM partner_levels`), []string{"0.04"})
+}
+
+// Section 2: multipliers are bonus rows that stack; each matches on all its
+// conditions (AND across keys, OR within a list).
+func TestMultipliersStack(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("none", "P1", "2023-03-01", 1000, "term")
+	w.booking("saas", "P1", "2023-03-02", 1000, "saas")
+	w.booking("sub", "P1", "2023-03-03", 1000, "subscription").Tags = []string{"other"}
+	w.booking("logo", "P1", "2023-03-04", 1000, "perpetual").Tags = []string{"x", "new_logo"}
+	w.booking("both", "P1", "2023-03-05", 1000, "saas").Tags = []string{"new_logo"}
+	e := w.run(t, "2023-12-31")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{
+		"none|base|-|1.00",
+		"saas|base|-|1.00", "saas|multiplier|saas_subscription|0.50",
+		"sub|base|-|1.00", "sub|multiplier|saas_subscription|0.50",
+		"logo|base|-|1.00", "logo|multiplier|new_logo|0.20",
+		"both|base|-|1.00", "both|multiplier|new_logo|0.20", "both|multiplier|saas_subscription|0.50",
+	})
+}
+
+func TestMultiplierConditions(t *testing.T) {
+	rb := strings.Replace(baseRulebook(t), `  - {id: new_logo, bonus: 0.20, when: {tags: [new_logo]}}`,
+		`  - {id: new_logo, bonus: 0.20, when: {tags: [new_logo]}}
+  - {id: emea_em, bonus: 0.10, when: {countries: [DE, FR], emerging_market: false}}
+  - {id: em, bonus: 0.05, when: {emerging_market: true}}
+  - {id: services, bonus: 0.30, when: {business_models: [solution_services], solutions: [vcf, avi]}}
+  - {id: fy25_only, bonus: 1.00, when: {program_years: [FY25]}}`, 1)
+	w := &world{rulebook: rb}
+	w.partner("DE1").partner("IN1").partner("SS1")
+	w.partners[0].Country = "DE"
+	w.partners[1].Country = "IN"
+	w.partners[1].EmergingMarket = true
+	w.models[2].BusinessModel = "solution_services"
+	w.models[2].EndedOn = dp("2023-06-01") // registered until 2023-06-01 (exclusive)
+	w.booking("de", "DE1", "2023-03-01", 1000, "term")
+	w.booking("in", "IN1", "2023-03-01", 1000, "term")
+	w.booking("ss", "SS1", "2023-03-01", 1000, "term")
+	w.booking("ss-other-solution", "SS1", "2023-03-02", 1000, "term").Solution = "nsx"
+	w.booking("ss-after-model-ended", "SS1", "2023-06-01", 1000, "term")
+	w.booking("fy25", "DE1", "2024-03-01", 1000, "term")
+	e := w.run(t, "2024-12-31")
+	equal(t, "DE1", ledger(t, e, "DE1"), []string{"de|base|-|1.00", "de|multiplier|emea_em|0.10", "fy25|base|-|1.00", "fy25|multiplier|emea_em|0.10", "fy25|multiplier|fy25_only|1.00"})
+	equal(t, "IN1", ledger(t, e, "IN1"), []string{"in|base|-|1.00", "in|multiplier|em|0.05"})
+	equal(t, "SS1", ledger(t, e, "SS1"), []string{"ss|base|-|1.00", "ss|multiplier|services|0.30", "ss-other-solution|base|-|1.00", "ss-after-model-ended|base|-|1.00"})
+}
+
+// Section 2: the perpetual cap, allocated by (booked_on, source_id): the
+// booking that crosses it loses the excess, later ones all their points; it
+// counts base and multiplier rows together and resets each program year.
+func TestPerpetualCapCrossesAndResets(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-03-01", 300_000, "perpetual")                               // 300
+	w.booking("B2", "P1", "2023-04-01", 200_000, "sns_renewal").Tags = []string{"new_logo"} // 200 + 40: crosses 500 by 40
+	w.booking("B3", "P1", "2023-05-01", 100_000, "perpetual_hardware")                      // 100: all capped
+	w.booking("B4", "P1", "2023-05-02", 100_000, "saas")                                    // not a capped type
+	w.booking("B5", "P1", "2024-03-01", 450_000, "perpetual")                               // FY25: 450, cap reset
+	w.booking("B6", "P1", "2024-03-01", 100_000, "perpetual")                               // crosses by 50
+	e := w.run(t, "2024-12-31")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{
+		"B1|base|-|300.00",
+		"B2|base|-|200.00", "B2|multiplier|new_logo|40.00", "B2|perpetual_cap|-|-40.00",
+		"B3|base|-|100.00", "B3|perpetual_cap|-|-100.00",
+		"B4|base|-|100.00", "B4|multiplier|saas_subscription|50.00",
+		"B5|base|-|450.00",
+		"B6|base|-|100.00", "B6|perpetual_cap|-|-50.00",
+	})
+	equal(t, "FY25 points", rows(t, e, `SELECT booking_points::VARCHAR FROM partner_levels`), []string{"500.00"})
+}
+
+// Section 2: partners whose country is exempt are not capped.
+func TestPerpetualCapExemptCountry(t *testing.T) {
+	rb := strings.Replace(baseRulebook(t), "exempt_countries: []", "exempt_countries: [JP]", 1)
+	w := &world{rulebook: rb}
+	w.partner("JP1").partner("US1")
+	w.partners[0].Country = "JP"
+	w.booking("J1", "JP1", "2023-03-01", 700_000, "perpetual")
+	w.booking("U1", "US1", "2023-03-01", 700_000, "perpetual")
+	e := w.run(t, "2023-12-31")
+	equal(t, "exempt", ledger(t, e, "JP1"), []string{"J1|base|-|700.00"})
+	equal(t, "capped", ledger(t, e, "US1"), []string{"U1|base|-|700.00", "U1|perpetual_cap|-|-200.00"})
+}
+
+// Section 1: a later year's overrides never rewrite an earlier year: FY27
+// caps at 250, FY26 still at 500.
+func TestOverrideLeavesEarlierYearUnchanged(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("FY26", "P1", "2025-06-01", 400_000, "perpetual")
+	w.booking("FY27", "P1", "2026-06-01", 400_000, "perpetual")
+	e := w.run(t, "2026-12-31")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{"FY26|base|-|400.00", "FY27|base|-|400.00", "FY27|perpetual_cap|-|-150.00"})
+}
+
+// Section 2: a vendor termination on or before as_of cancels base and
+// multiplier rows (in the booking's year, on terminated_on) and takes no
+// part in the cap; a customer termination keeps the points.
+func TestTerminations(t *testing.T) {
+	w := (&world{}).partner("P1")
+	v := w.booking("V1", "P1", "2023-03-01", 400_000, "perpetual")
+	v.Status, v.TerminatedOn = "vendor_terminated", dp("2024-03-15")
+	s := w.booking("S1", "P1", "2023-03-02", 1000, "saas")
+	s.Status, s.TerminatedOn = "vendor_terminated", dp("2023-09-01")
+	c := w.booking("C1", "P1", "2023-04-01", 200_000, "perpetual")
+	c.Status, c.TerminatedOn = "customer_terminated", dp("2023-05-01")
+
+	// Before V1's termination: it counts, and C1 crosses the cap.
+	e := w.run(t, "2023-12-31")
+	equal(t, "2023-12-31", ledger(t, e, "P1"), []string{
+		"V1|base|-|400.00", "S1|base|-|1.00", "S1|multiplier|saas_subscription|0.50",
+		"C1|base|-|200.00", "C1|perpetual_cap|-|-100.00", "S1|vendor_termination|-|-1.50",
+	})
+	// After it: V1 is reversed in FY24 and C1 is no longer capped.
+	e = w.run(t, "2024-06-30")
+	equal(t, "2024-06-30", rows(t, e, `SELECT source_id, component, program_year, earned_on::VARCHAR, points::VARCHAR FROM points_ledger
+		WHERE source_id IN ('V1', 'C1') ORDER BY earned_on, source_id, component`), []string{
+		"V1|base|FY24|2023-03-01|400.00", "C1|base|FY24|2023-04-01|200.00", "V1|vendor_termination|FY24|2024-03-15|-400.00",
+	})
+}
+
+// Section 2: an OEM credit earns on reported_on for a partner in good
+// standing then; otherwise it is denied.
+func TestOEMCreditNeedsGoodStanding(t *testing.T) {
+	w := (&world{}).partner("GOOD").partner("LAPSED")
+	for i := range w.requirements {
+		if w.requirements[i].PartnerID == "LAPSED" && w.requirements[i].Requirement == "integrity_training" {
+			w.requirements[i].ExpiresOn = dp("2023-06-01")
+		}
+	}
+	for _, p := range []string{"GOOD", "LAPSED"} {
+		w.oem = append(w.oem, extract.OEMCredit{CreditID: "O-" + p, OEMPartnerID: "OEM1", PartnerID: p, CustomerID: "C1",
+			Solution: "vcf", BookedOn: d("2023-01-15"), ReportedOn: d("2023-07-01"), TCV: usd(1000), Currency: "USD",
+			LicenseType: "saas", Tags: []string{}})
+	}
+	e := w.run(t, "2023-12-31")
+	equal(t, "good", rows(t, e, `SELECT source, source_id, program_year, earned_on::VARCHAR, component, points::VARCHAR FROM points_ledger WHERE partner_id = 'GOOD' ORDER BY ALL`),
+		[]string{"oem_credit|O-GOOD|FY24|2023-07-01|base|1.00", "oem_credit|O-GOOD|FY24|2023-07-01|multiplier|0.50"})
+	equal(t, "lapsed", rows(t, e, `SELECT partner_id, source, source_id, reason FROM denials`), []string{"LAPSED|oem_credit|O-LAPSED|not_in_good_standing"})
+}
+
+// Section 1: a partner enrolled mid-year earns from enrolled_on on; a date in
+// no program year earns nothing.
+func TestEnrollmentAndProgramYearBounds(t *testing.T) {
+	w := (&world{}).partner("NEW")
+	w.partners[0].EnrolledOn = d("2023-08-01")
+	w.booking("early", "NEW", "2023-07-31", 1000, "term")
+	w.booking("ontime", "NEW", "2023-08-01", 1000, "term")
+	w.partner("OLD")
+	w.booking("ancient", "OLD", "2021-12-31", 1000, "term")
+	got := denials(t, w, "2023-12-31")
+	equal(t, "denials", got, []string{"NEW|booking|early|before_enrollment", "OLD|booking|ancient|outside_program_year"})
+}
+
+// Section 1: performance points reset every program year; the ledger keeps
+// earlier years.
+func TestPerformancePointsResetEachYear(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("FY24", "P1", "2024-01-15", 5000, "term")
+	w.booking("FY25", "P1", "2024-02-03", 2000, "term")
+	if got := points(t, w, "2024-02-02", "P1"); got != "5.00 0.00 0.00 5.00" {
+		t.Errorf("FY24 points = %s", got)
+	}
+	if got := points(t, w, "2024-02-03", "P1"); got != "2.00 0.00 0.00 2.00" {
+		t.Errorf("FY25 points = %s", got)
+	}
+	if got := points(t, w, "2024-02-01", "P1"); got != "5.00 0.00 0.00 5.00" {
+		t.Errorf("before the FY25 booking: %s", got)
+	}
+}
+
+// Section 3: approved claims earn lifecycle_points[activity] on approved_on;
+// submitted and rejected claims earn nothing; booking and lifecycle points on
+// one opportunity both count.
+func TestLifecyclePoints(t *testing.T) {
+	w := (&world{}).partner("P1")
+	opp := "OPP1"
+	b := w.booking("B1", "P1", "2023-03-01", 10_000, "term")
+	b.OpportunityID = &opp
+	w.lifecycle = []extract.LifecycleClaim{
+		{ClaimID: "L1", PartnerID: "P1", Activity: "deployment", OpportunityID: &opp, Status: "approved", ApprovedOn: dp("2023-04-01")},
+		{ClaimID: "L2", PartnerID: "P1", Activity: "poc", Status: "submitted"},
+		{ClaimID: "L3", PartnerID: "P1", Activity: "poc", Status: "rejected"},
+		{ClaimID: "L4", PartnerID: "P1", Activity: "customer_success", Status: "approved", ApprovedOn: dp("2024-01-01")},
+	}
+	if got := points(t, w, "2023-12-31", "P1"); got != "10.00 40.00 0.00 50.00" {
+		t.Errorf("points = %s (L4 is approved after as_of)", got)
+	}
+	equal(t, "denials", denials(t, w, "2023-12-31"), []string{"P1|lifecycle|L2|not_approved", "P1|lifecycle|L3|not_approved"})
+	if got := points(t, w, "2024-01-01", "P1"); got != "10.00 65.00 0.00 75.00" {
+		t.Errorf("points = %s", got)
+	}
+}
+
+// Section 5: capability points count valid capabilities (achieved, not
+// expired), each capability once.
+func TestCapabilityPointsWhileValid(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.capabilities = []extract.Capability{
+		{PartnerID: "P1", CapabilityID: "SC1", Kind: "solution_competency", AchievedOn: d("2023-01-01"), ExpiresOn: dp("2024-01-01")},
+		{PartnerID: "P1", CapabilityID: "SC1", Kind: "solution_competency", AchievedOn: d("2023-12-01")}, // renewed early
+		{PartnerID: "P1", CapabilityID: "AC1", Kind: "accreditation", AchievedOn: d("2023-06-01"), ExpiresOn: dp("2023-09-01")},
+		{PartnerID: "P1", CapabilityID: "MS1", Kind: "master_services_competency", AchievedOn: d("2024-01-01")},
+	}
+	for asOf, want := range map[string]string{"2023-05-31": "100.00", "2023-06-01": "150.00", "2023-09-01": "100.00", "2023-12-15": "100.00", "2024-01-01": "350.00"} {
+		e := w.run(t, asOf)
+		equal(t, asOf, rows(t, e, `SELECT capability_points::VARCHAR FROM partner_levels`), []string{want})
+	}
+}
