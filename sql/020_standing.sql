@@ -8,6 +8,10 @@
 -- good_standing), valid until the partner's next row. Look a day up with
 --   ASOF LEFT JOIN standing s ON s.partner_id = x.partner_id AND x.d >= s.changed_on
 -- (no row: before enrollment, not in good standing).
+--
+-- Performance: join conditions are plain comparisons (an open end date is
+-- 9999-12-31, never "IS NULL OR ..."), so DuckDB can hash-join on partner_id
+-- instead of comparing every pair of rows.
 
 CREATE OR REPLACE TABLE standing_dates AS
 SELECT partner_id, enrolled_on AS d FROM raw_partners
@@ -26,7 +30,7 @@ WITH met AS (
     LEFT JOIN (SELECT r.* FROM raw_requirements r SEMI JOIN rule_requirements f USING (requirement)) r
         ON r.partner_id = s.partner_id
        AND r.completed_on <= s.d
-       AND (r.expires_on IS NULL OR r.expires_on > s.d)
+       AND coalesce(r.expires_on, DATE '9999-12-31') > s.d
     GROUP BY s.partner_id, s.d
 ),
 evaluated AS (

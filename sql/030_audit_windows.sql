@@ -67,7 +67,7 @@ second_window AS (
           SELECT 1 FROM raw_requirements q, rule_audit r
           WHERE q.partner_id = c.partner_id AND q.requirement = r.reenrollment_requirement
             AND q.completed_on > c.audit_on AND q.completed_on <= c.d
-            AND (q.expires_on IS NULL OR q.expires_on > c.d))
+            AND coalesce(q.expires_on, DATE '9999-12-31') > c.d)
     GROUP BY ALL
 )
 SELECT w.partner_id, w.program_year, w.year_rank, w.ends_on, w.audit_on, w.good_standing_on_audit,

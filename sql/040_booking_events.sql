@@ -6,6 +6,18 @@
 -- points are computed exactly from it. Only what was earned on or before
 -- as_of is in the snapshot.
 
+-- The rate of each (currency, day) that has bookings: few pairs, looked up
+-- with the latest valid_from on or before the day (USD needs none).
+CREATE OR REPLACE TABLE day_rates AS
+WITH days AS (
+    SELECT DISTINCT currency, booked_on AS day FROM raw_bookings WHERE currency <> 'USD'
+    UNION
+    SELECT DISTINCT currency, booked_on FROM raw_oem_credits WHERE currency <> 'USD'
+)
+SELECT d.currency, d.day, fx.usd_per_unit
+FROM days d
+ASOF JOIN raw_fx_rates fx ON fx.currency = d.currency AND d.day >= fx.valid_from;
+
 CREATE OR REPLACE TABLE booking_events AS
 WITH events AS (
     SELECT 'booking' AS source, booking_id AS source_id, partner_id, customer_id, opportunity_id,
@@ -20,11 +32,12 @@ WITH events AS (
 )
 SELECT e.* EXCLUDE (row_number),
        y.program_year,
-       CASE WHEN e.currency = 'USD' THEN 1 ELSE fx.usd_per_unit END::DECIMAL(18,10) AS usd_per_unit,
-       round(e.tcv::DECIMAL(38,6) * (CASE WHEN e.currency = 'USD' THEN 1 ELSE fx.usd_per_unit END)::DECIMAL(38,10), 6)::DECIMAL(38,6) AS tcv_usd
+       coalesce(fx.usd_per_unit, 1)::DECIMAL(18,10) AS usd_per_unit,
+       CASE WHEN fx.usd_per_unit IS NULL THEN e.tcv::DECIMAL(38,6)
+            ELSE round(e.tcv::DECIMAL(38,6) * fx.usd_per_unit::DECIMAL(38,10), 6)::DECIMAL(38,6) END AS tcv_usd
 FROM events e
-ASOF LEFT JOIN raw_fx_rates fx ON fx.currency = e.currency AND e.booked_on >= fx.valid_from
-LEFT JOIN rule_years y ON e.earned_on BETWEEN y.starts_on AND y.ends_on
+LEFT JOIN day_rates fx ON fx.currency = e.currency AND fx.day = e.booked_on
+LEFT JOIN program_days y ON y.day = e.earned_on
 WHERE e.earned_on <= (SELECT as_of FROM as_of)
 ORDER BY e.source, e.row_number;
 

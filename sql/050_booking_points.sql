@@ -22,7 +22,7 @@ SELECT e.source, e.source_id, list(DISTINCT m.business_model) AS models
 FROM earning_bookings e
 JOIN raw_business_models m
   ON m.partner_id = e.partner_id AND m.registered_on <= e.booked_on
- AND (m.ended_on IS NULL OR m.ended_on > e.booked_on)
+ AND coalesce(m.ended_on, DATE '9999-12-31') > e.booked_on
 GROUP BY ALL;
 
 -- base: tcv_usd * points_per_usd

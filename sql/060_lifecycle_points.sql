@@ -15,7 +15,7 @@ SELECT c.claim_id, c.partner_id, c.activity, c.status, c.approved_on, y.program_
 FROM raw_lifecycle_claims c
 JOIN raw_partners p USING (partner_id)
 LEFT JOIN partner_end x USING (partner_id)
-LEFT JOIN rule_years y ON c.approved_on BETWEEN y.starts_on AND y.ends_on
+LEFT JOIN program_days y ON y.day = c.approved_on
 LEFT JOIN rule_lifecycle_points l ON l.program_year = y.program_year AND l.activity = c.activity
 -- an approval after as_of has not happened yet in this snapshot
 WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of)

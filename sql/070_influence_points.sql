@@ -24,6 +24,16 @@ SELECT c.*,
 FROM raw_influence_claims c
 WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);
 
+-- Who transacts each deal (customer, opportunity, solution): the partners of
+-- its bookings and the partners named in their contracts.
+CREATE OR REPLACE TABLE deal_transactors AS
+SELECT DISTINCT customer_id, opportunity_id, solution, partner_id
+FROM (
+    SELECT customer_id, opportunity_id, solution, partner_id FROM booking_events WHERE source = 'booking'
+    UNION ALL
+    SELECT customer_id, opportunity_id, solution, unnest(contract_partner_ids) FROM booking_events WHERE source = 'booking'
+);
+
 CREATE OR REPLACE TABLE influence_candidates AS
 SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_id,
        b.partner_id AS transacting_partner_id, b.program_year, b.booked_on, b.tcv_usd,
@@ -34,17 +44,11 @@ SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_i
            WHEN c.kind IN ('poc', 'technical_assessment') AND c.work_completed_on IS NOT NULL
                 AND coalesce(c.completion_submitted_on, (SELECT as_of FROM as_of))
                     > c.work_completed_on + y.completion_claim_days THEN 'late_completion_claim'
-           WHEN b.partner_id = c.partner_id
-                OR list_contains(b.contract_partner_ids, c.partner_id)
-                OR EXISTS (SELECT 1 FROM booking_events t
-                           WHERE t.source = 'booking'
-                             AND (t.partner_id = c.partner_id OR list_contains(t.contract_partner_ids, c.partner_id))
-                             AND t.customer_id = b.customer_id AND t.solution = b.solution
-                             AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id) THEN 'transacting_partner'
+           WHEN t.partner_id IS NOT NULL THEN 'transacting_partner'
            WHEN NOT EXISTS (SELECT 1 FROM raw_business_models m
                             WHERE m.partner_id = c.partner_id AND m.business_model = 'solution_services'
                               AND m.registered_on <= b.booked_on
-                              AND (m.ended_on IS NULL OR m.ended_on > b.booked_on)) THEN 'not_solution_services'
+                              AND coalesce(m.ended_on, DATE '9999-12-31') > b.booked_on) THEN 'not_solution_services'
            WHEN b.booked_on < p.enrolled_on THEN 'before_enrollment'
            WHEN x.ended_on <= b.booked_on THEN 'partner_terminated'
        END AS reason,
@@ -52,12 +56,15 @@ SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_i
 FROM influence_claim_checks c
 JOIN booking_events b
   ON b.source = 'booking' AND b.customer_id = c.customer_id AND b.solution = c.solution
- AND (c.opportunity_id IS NULL OR b.opportunity_id = c.opportunity_id)
  AND b.booked_on >= c.approved_on
 JOIN raw_partners p ON p.partner_id = c.partner_id
+LEFT JOIN deal_transactors t
+  ON t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
+ AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id
 LEFT JOIN partner_end x ON x.partner_id = c.partner_id
 LEFT JOIN rule_years y ON y.program_year = b.program_year
 WHERE c.status = 'approved'
+  AND coalesce(b.opportunity_id = c.opportunity_id, c.opportunity_id IS NULL)
   -- the window follows the rules of the booking's year; a booking in no
   -- year is kept with the default window only to be denied above
   AND b.booked_on <= (c.approved_on + to_years(coalesce(y.influence_window_years,

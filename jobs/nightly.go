@@ -1,0 +1,271 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"tally/pipeline/engine"
+	"tally/pipeline/extract"
+	"tally/pipeline/publish"
+)
+
+// RunOptions are the flags of `tally run`.
+type RunOptions struct {
+	Input    string
+	Rulebook string
+	AsOf     string
+	Out      string
+	Strict   bool
+	Keep     int           // keep this many snapshots (0 = all)
+	Wait     time.Duration // how long to wait for another run's lock
+	DuckDB   engine.Settings
+	Logger   *slog.Logger
+	Progress Progress         // nil = none
+	Now      func() time.Time // for tests; nil = time.Now
+}
+
+// RunResult is what `tally run` reports on stdout.
+type RunResult struct {
+	RunID    string                `json:"run_id"`
+	AsOf     string                `json:"as_of"`
+	Snapshot string                `json:"snapshot"`
+	Inputs   []extract.TableResult `json:"inputs"`
+	Rejected int64                 `json:"rejected"`
+	Outputs  []engine.Output       `json:"outputs"`
+	Checks   []engine.Check        `json:"checks"`
+	Steps    []publish.Step        `json:"steps"`
+	Pruned   []string              `json:"pruned,omitempty"`
+}
+
+// Run is the nightly job: extract, compute, check, publish the snapshot for
+// as_of. On any error nothing is published and the last snapshot stays.
+func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
+	log := logger(o.Logger)
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if o.Input == "" {
+		return nil, fmt.Errorf("--input is required: %w", ErrUsage)
+	}
+	if o.Out == "" {
+		return nil, fmt.Errorf("--out is required: %w", ErrUsage)
+	}
+	asOf, err := ParseDate("as-of", o.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := LoadRulebook(o.Rulebook)
+	if err != nil {
+		return nil, err
+	}
+	started := now()
+	res := &RunResult{RunID: newRunID(started), AsOf: asOf.String()}
+	progress := o.Progress
+	if progress == nil {
+		progress = NoProgress{}
+	}
+	var endSpinner func()
+	begin := func(name string) time.Time {
+		endSpinner = progress.Step(name)
+		return time.Now()
+	}
+	defer func() {
+		if endSpinner != nil {
+			endSpinner()
+		}
+	}()
+	step := func(name string, t0 time.Time) {
+		endSpinner()
+		endSpinner = nil
+		s := publish.Step{Name: name, Seconds: time.Since(t0).Seconds()}
+		res.Steps = append(res.Steps, s)
+		log.Info("step done", "step", name, "seconds", fmt.Sprintf("%.3f", s.Seconds))
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	lock, err := publish.Lock(ctx, o.Out, o.Wait)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	defer func() {
+		if err := lock.Release(); err != nil {
+			log.Warn("releasing the lake lock", "err", err)
+		}
+	}()
+	_ = lock.SetRunID(res.RunID)
+	log.Info("run started", "run_id", res.RunID, "as_of", res.AsOf, "input", o.Input, "lake", o.Out)
+
+	work := filepath.Join(o.Out, ".work", res.RunID)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	defer os.RemoveAll(work)
+
+	t0 := begin("extract")
+	landed, err := extract.Run(ctx, extract.Options{Input: o.Input, RawDir: filepath.Join(work, "raw"), Rulebook: rb, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	res.Inputs, res.Rejected = landed.Tables, landed.Rejects
+	step("extract", t0)
+	if o.Strict && landed.Rejects > 0 {
+		return res, fmt.Errorf("%d rows rejected (see `tally validate`): %w", landed.Rejects, ErrStrict)
+	}
+
+	settings := o.DuckDB
+	if settings.TempDir == "" {
+		settings.TempDir = filepath.Join(work, "duckdb")
+	}
+	e, err := engine.Open(ctx, settings)
+	if err != nil {
+		return res, err
+	}
+	defer e.Close()
+	t0 = begin("load")
+	if err := e.LoadRaw(ctx, filepath.Join(work, "raw")); err != nil {
+		return res, err
+	}
+	if err := e.LoadRules(ctx, rb.Tables(asOf)); err != nil {
+		return res, err
+	}
+	step("load", t0)
+	t0 = begin("compute")
+	models, err := e.Run(ctx)
+	if err != nil {
+		return res, err
+	}
+	step("compute", t0)
+	for _, m := range models {
+		log.Debug("model", "name", m.Name, "seconds", m.Seconds)
+	}
+
+	t0 = begin("checks")
+	res.Checks, err = e.Checks(ctx)
+	if err != nil {
+		return res, err
+	}
+	step("checks", t0)
+	if failed := failedChecks(res.Checks); len(failed) > 0 {
+		dir, kerr := publish.KeepFailed(o.Out, res.RunID, failureFiles(failed))
+		for _, c := range failed {
+			log.Error("check failed", "check", c.Name, "failing_rows", c.FailingRows, "first", firstRow(c))
+		}
+		return res, errors.Join(fmt.Errorf("%d of %d checks failed, nothing published; failing rows kept in %s: %w",
+			len(failed), len(res.Checks), dir, ErrChecks), kerr)
+	}
+
+	t0 = begin("export")
+	staging, err := publish.Begin(o.Out, res.AsOf, res.RunID)
+	if err != nil {
+		return res, err
+	}
+	outputs, err := e.Export(ctx, staging.Dir)
+	if err != nil {
+		return res, errors.Join(err, staging.Abort())
+	}
+	res.Outputs = outputs
+	duck, err := e.Settings(ctx)
+	if err != nil {
+		return res, errors.Join(err, staging.Abort())
+	}
+	m := &publish.Manifest{
+		RunID: res.RunID, AsOf: res.AsOf, TallyVersion: Version,
+		Rulebook:  publish.RulebookRef{Path: absolute(rb.Path), SHA256: rb.SHA256},
+		StartedAt: started.UTC(), DuckDB: duck,
+	}
+	for _, t := range landed.Tables {
+		m.Inputs = append(m.Inputs, publish.Input{Table: t.Table, Path: t.File, SHA256: t.SHA256, Format: t.Format,
+			RowsRead: t.RowsRead, RowsAccepted: t.Accepted, RowsRejected: t.Rejected})
+	}
+	for _, out := range outputs {
+		m.Outputs = append(m.Outputs, publish.Output{Table: out.Table, File: filepath.Base(out.File), Rows: out.Rows})
+	}
+	for _, c := range res.Checks {
+		m.Checks = append(m.Checks, publish.Check{Name: c.Name, FailingRows: c.FailingRows, Passed: c.Passed})
+	}
+	step("export", t0)
+	m.Steps = append(m.Steps, res.Steps...)
+	for _, s := range models {
+		m.Steps = append(m.Steps, publish.Step{Name: "model " + s.Name, Seconds: s.Seconds})
+	}
+	t0 = begin("publish")
+	if err := staging.Commit(m); err != nil {
+		return res, errors.Join(err, staging.Abort())
+	}
+	res.Snapshot = staging.SnapshotDir()
+	step("publish", t0)
+
+	// The raw Parquet of the published run replaces the previous raw/.
+	if err := replaceDir(filepath.Join(work, "raw"), filepath.Join(o.Out, "raw")); err != nil {
+		log.Warn("raw/ not updated", "err", err)
+	}
+	if o.Keep > 0 {
+		res.Pruned, err = publish.Prune(o.Out, o.Keep)
+		if err != nil {
+			log.Warn("pruning old snapshots", "err", err)
+		}
+	}
+	log.Info("run published", "snapshot", res.Snapshot, "rejected", res.Rejected)
+	return res, nil
+}
+
+func failedChecks(cs []engine.Check) []engine.Check {
+	var out []engine.Check
+	for _, c := range cs {
+		if !c.Passed {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// failureFiles renders each failing check's first rows as CSV.
+func failureFiles(cs []engine.Check) map[string][]byte {
+	files := map[string][]byte{}
+	for _, c := range cs {
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write(c.Columns)
+		_ = w.WriteAll(c.Sample)
+		files[c.Name+".csv"] = b.Bytes()
+	}
+	return files
+}
+
+func firstRow(c engine.Check) []string {
+	if len(c.Sample) == 0 {
+		return nil
+	}
+	return c.Sample[0]
+}
+
+// replaceDir moves src to dst, putting the old dst aside first.
+func replaceDir(src, dst string) error {
+	old := dst + ".old"
+	_ = os.RemoveAll(old)
+	if err := os.Rename(dst, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// absolute makes a path absolute so readers of the manifest in any working
+// directory find the file (report and explain read the rulebook it names).
+func absolute(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}

@@ -1,0 +1,197 @@
+package jobs_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"tally/jobs"
+	"tally/pipeline/lake"
+	"tally/pipeline/report"
+)
+
+const lakeAsOf = "2024-06-30"
+
+// freshLake publishes fixtures/example for lakeAsOf into a lake of the
+// test's own, so the test may check that nothing in it changes.
+func freshLake(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	_, err := jobs.Run(context.Background(), jobs.RunOptions{
+		Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: lakeAsOf, Out: dir,
+	})
+	if err != nil {
+		t.Fatalf("run %s: %v", lakeAsOf, err)
+	}
+	return dir
+}
+
+// lakeFiles records every file and link of a lake: path -> content hash
+// (or link target), to show a job left the lake byte for byte as it was.
+func lakeFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			out[rel] = "link " + target
+			return err
+		case d.IsDir():
+			out[rel+"/"] = info.Mode().String()
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		sum := sha256.Sum256(b)
+		out[rel] = info.Mode().String() + " " + hex.EncodeToString(sum[:])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sameFiles(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed: %q -> %q", k, v, after[k])
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			t.Errorf("%s appeared", k)
+		}
+	}
+}
+
+func TestQuery(t *testing.T) {
+	dir := freshLake(t)
+	ctx := context.Background()
+	before := lakeFiles(t, dir)
+
+	res, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: "SELECT partner_id, level, performance_points FROM partner_levels ORDER BY partner_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, AsOf: lakeAsOf, SQL: "SELECT count(*) AS n FROM partner_levels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strconv.Itoa(len(res.Rows)), m.Rows[0][0].Text; got != want {
+		t.Errorf("%s rows, count(*) says %s", got, want)
+	}
+	if names := res.Names(); len(names) != 3 || names[1] != "level" {
+		t.Errorf("columns %v", names)
+	}
+
+	outside := t.TempDir()
+	snap := filepath.Join(dir, "snapshots", "as_of="+lakeAsOf)
+	for _, q := range []string{
+		"COPY partner_levels TO '" + filepath.Join(outside, "x.csv") + "'",
+		"COPY partner_levels TO '" + filepath.Join(snap, "partner_levels.parquet") + "' (FORMAT parquet, USE_TMP_FILE false)",
+		"CREATE TABLE t AS SELECT * FROM partner_levels",
+		"CREATE TABLE t AS SELECT 1 AS a; COPY t TO '" + filepath.Join(outside, "t.csv") + "'",
+		"ATTACH '" + filepath.Join(outside, "x.duckdb") + "' AS x",
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"SELECT * FROM read_parquet('" + filepath.Join(dir, "raw", "bookings", "bookings.parquet") + "')",
+		"SET enable_external_access = true",
+	} {
+		if _, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: q}); err == nil {
+			t.Errorf("allowed: %s", q)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) > 0 {
+		t.Errorf("written outside the lake: %v", entries)
+	}
+	sameFiles(t, before, lakeFiles(t, dir))
+
+	if _, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: ""}); jobs.ExitCode(err) != jobs.ExitUsage {
+		t.Errorf("empty SQL: exit %d, want %d", jobs.ExitCode(err), jobs.ExitUsage)
+	}
+	if _, err := jobs.Query(ctx, jobs.QueryOptions{Out: t.TempDir(), SQL: "SELECT 1"}); err == nil {
+		t.Error("a lake with no snapshot answered")
+	}
+}
+
+func TestExplainJob(t *testing.T) {
+	dir := freshLake(t)
+	ctx := context.Background()
+	s, err := lake.Open(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Query(ctx, `SELECT partner_id, booking_points::VARCHAR, lifecycle_points::VARCHAR, influence_points::VARCHAR
+		FROM partner_levels WHERE booking_points <> 0 ORDER BY partner_id LIMIT 1`)
+	s.Close()
+	if err != nil || len(r.Rows) == 0 {
+		t.Fatalf("no partner with booking points: %v", err)
+	}
+	id := r.Rows[0][0].Text
+	e, err := jobs.Explain(ctx, jobs.ExplainOptions{Partner: id, Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tot := range e.Totals {
+		if want := r.Rows[0][i+1].Text; tot.Ledger != want || !tot.Equal {
+			t.Errorf("%s %s: ledger subtotal %s, partner_levels %s", id, tot.Column, tot.Ledger, want)
+		}
+	}
+
+	_, err = jobs.Explain(ctx, jobs.ExplainOptions{Partner: "P999999", Out: dir})
+	if !errors.Is(err, report.ErrUnknownPartner) || jobs.ExitCode(err) != jobs.ExitFailed {
+		t.Errorf("unknown partner: %v (exit %d), want ErrUnknownPartner and exit 1", err, jobs.ExitCode(err))
+	}
+	if _, err := jobs.Explain(ctx, jobs.ExplainOptions{Partner: id, Out: dir, AsOf: "30/06/2024"}); jobs.ExitCode(err) != jobs.ExitUsage {
+		t.Errorf("bad --as-of: exit %d, want %d", jobs.ExitCode(err), jobs.ExitUsage)
+	}
+	if _, err := jobs.Explain(ctx, jobs.ExplainOptions{Partner: id, Out: dir, AsOf: "2020-01-01"}); err == nil {
+		t.Error("an as_of with no snapshot answered")
+	}
+}
+
+func TestReportJob(t *testing.T) {
+	dir := freshLake(t)
+	ctx := context.Background()
+	before := lakeFiles(t, filepath.Join(dir, "snapshots"))
+	res, err := jobs.Report(ctx, jobs.ReportOptions{Out: dir, ProgramYear: "FY25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dir != filepath.Join(dir, "reports", "program_year=FY25") || len(res.Files) < 2 {
+		t.Errorf("dir %s, files %v", res.Dir, res.Files)
+	}
+	for _, f := range res.Files {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// Again: the report directory is replaced whole, nothing is left aside.
+	if _, err := jobs.Report(ctx, jobs.ReportOptions{Out: dir, ProgramYear: "FY25"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "reports"))
+	if len(entries) != 1 {
+		t.Errorf("reports/ holds %d entries, want 1", len(entries))
+	}
+	sameFiles(t, before, lakeFiles(t, filepath.Join(dir, "snapshots")))
+
+	if _, err := jobs.Report(ctx, jobs.ReportOptions{Out: dir, ProgramYear: "FY99"}); jobs.ExitCode(err) != jobs.ExitUsage {
+		t.Errorf("unknown year: %v, exit %d, want %d", err, jobs.ExitCode(err), jobs.ExitUsage)
+	}
+}

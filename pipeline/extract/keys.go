@@ -1,0 +1,122 @@
+package extract
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"strings"
+)
+
+// keyHasher hashes a row's key to 128 bits (two independently seeded
+// 64-bit hashes), so the key set holds 16 bytes a row, not the key text.
+// Two different keys collide with odds of about n²/2^129: for 10^8 rows,
+// 1 in 10^22.
+type keyHasher struct {
+	a, b maphash.Hash
+	n    [binary.MaxVarintLen64]byte
+}
+
+func newKeyHasher() *keyHasher {
+	h := &keyHasher{}
+	h.a.SetSeed(maphash.MakeSeed())
+	h.b.SetSeed(maphash.MakeSeed())
+	return h
+}
+
+// sum hashes the row's key; false when a key value is null or not text.
+func (h *keyHasher) sum(rec *record, s keyed) (keyHash, bool) {
+	h.a.Reset()
+	h.b.Reset()
+	cols := s.columns()
+	for _, i := range s.keyColumns() {
+		v := &rec.vals[i]
+		if v.kind != text {
+			return keyHash{}, false
+		}
+		t := v.text
+		if cols[i].upper {
+			t = strings.ToUpper(t)
+		}
+		n := binary.PutUvarint(h.n[:], uint64(len(t))) // length first: ("a|", "b") and ("a", "|b") differ
+		h.a.Write(h.n[:n])
+		h.a.WriteString(t)
+		h.b.Write(h.n[:n])
+		h.b.WriteString(t)
+	}
+	return keyHash{h.a.Sum64(), h.b.Sum64()}, true
+}
+
+type keyHash [2]uint64
+
+// keySet maps key hashes to a row number. It is an open-addressing table
+// with linear probing: a lookup that inserts is one probe sequence, where a
+// Go map takes two (lookup, then assign), and with millions of keys each
+// probe is a cache miss. The hashes are already uniform, so no rehashing
+// of the key is needed. Row numbers are never 0, which marks a free slot.
+type keySet struct {
+	slots []keySlot
+	n     int
+	sink  int64 // keeps touch's loads from being optimised away
+}
+
+type keySlot struct {
+	key keyHash
+	row int64
+}
+
+// putIfAbsent returns the row stored under k, or stores row and returns
+// false.
+func (s *keySet) putIfAbsent(k keyHash, row int64) (int64, bool) {
+	if 4*(s.n+1) > 3*len(s.slots) { // keep the load under 3/4
+		s.grow()
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := k[0] & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.row == 0 {
+			sl.key, sl.row = k, row
+			s.n++
+			return 0, false
+		}
+		if sl.key == k {
+			return sl.row, true
+		}
+	}
+}
+
+// touch loads k's first slot. Touching a batch's keys before probing them
+// lets the CPU overlap the cache misses, which are independent here but
+// not in putIfAbsent's loop; it makes the probes several times faster.
+func (s *keySet) touch(k keyHash) {
+	if len(s.slots) > 0 {
+		s.sink += s.slots[k[0]&uint64(len(s.slots)-1)].row
+	}
+}
+
+// reserve sizes the set for n keys, so it need not grow on the way.
+func (s *keySet) reserve(n int64) {
+	size := 1024
+	for int64(size)*3 < n*4 && size < 1<<31 {
+		size *= 2
+	}
+	if size > len(s.slots) {
+		s.resize(size)
+	}
+}
+
+func (s *keySet) grow() { s.resize(max(1024, 2*len(s.slots))) }
+
+func (s *keySet) resize(size int) {
+	old := s.slots
+	s.slots = make([]keySlot, size)
+	mask := uint64(len(s.slots) - 1)
+	for _, sl := range old {
+		if sl.row == 0 {
+			continue
+		}
+		i := sl.key[0] & mask
+		for s.slots[i].row != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = sl
+	}
+}

@@ -1,0 +1,186 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"tally/pipeline/lake"
+	"tally/pipeline/report"
+)
+
+// busiestPartner is the partner with the most booking ledger rows in the
+// year of the snapshot: one with bookings, whatever the data.
+func busiestPartner(t *testing.T, s *lake.Snapshot) string {
+	t.Helper()
+	r, err := s.Query(context.Background(), `SELECT l.partner_id FROM points_ledger l
+		JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year
+		WHERE l.source = 'booking' GROUP BY ALL ORDER BY count(*) DESC, l.partner_id LIMIT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) == 0 {
+		t.Fatal("no partner has bookings in the year of the snapshot")
+	}
+	return r.Rows[0][0].Text
+}
+
+func TestExplainSubtotalsEqualPartnerLevels(t *testing.T) {
+	s := snapshot(t, "")
+	id := busiestPartner(t, s)
+	e, err := report.Explain(context.Background(), s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pairs(t, s, `UNPIVOT (SELECT booking_points::VARCHAR AS booking_points, lifecycle_points::VARCHAR AS lifecycle_points,
+		influence_points::VARCHAR AS influence_points FROM partner_levels WHERE partner_id = ?) ON COLUMNS(*) INTO NAME col VALUE v`, id)
+	if len(e.Totals) != 3 {
+		t.Fatalf("%d totals, want booking, lifecycle and influence", len(e.Totals))
+	}
+	for _, tot := range e.Totals {
+		if !tot.Equal || tot.Ledger != want[tot.Column] || tot.PartnerLevels != want[tot.Column] {
+			t.Errorf("%s: ledger %s, explain's partner_levels %s, snapshot %s", tot.Column, tot.Ledger, tot.PartnerLevels, want[tot.Column])
+		}
+	}
+	// Each source's subtotal is the sum of its rows in the snapshot.
+	sums := pairs(t, s, `SELECT program_year || ' ' || source, sum(points)::VARCHAR FROM points_ledger
+		WHERE partner_id = ? GROUP BY ALL`, id)
+	n := 0
+	for _, y := range e.Ledger {
+		for _, g := range y.Sources {
+			if sums[y.ProgramYear+" "+g.Source] != g.Subtotal {
+				t.Errorf("%s %s: subtotal %s, snapshot %s", y.ProgramYear, g.Source, g.Subtotal, sums[y.ProgramYear+" "+g.Source])
+			}
+			n++
+		}
+	}
+	if n != len(sums) {
+		t.Errorf("%d source groups, the snapshot has %d", n, len(sums))
+	}
+	if e.Ledger[0].ProgramYear != e.ProgramYear {
+		t.Errorf("the year of as_of (%s) is not first: %s", e.ProgramYear, e.Ledger[0].ProgramYear)
+	}
+	if len(e.Thresholds) == 0 {
+		t.Errorf("no thresholds though the rulebook is there: %v", e.Notes)
+	}
+	var text bytes.Buffer
+	if err := e.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"Partner " + id, "Thresholds", "Points ledger", "subtotal booking", "booking_points = ", "Denials", "Level history"} {
+		if !strings.Contains(text.String(), part) {
+			t.Errorf("the text has no %q:\n%s", part, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "DIFFERENT") {
+		t.Errorf("the text reports a difference:\n%s", text.String())
+	}
+	if _, err := json.Marshal(e); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestExplainDenialsAndHistory(t *testing.T) {
+	s := snapshot(t, "")
+	r, err := s.Query(context.Background(), "SELECT partner_id, count(*) FROM denials GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) == 0 {
+		t.Skip("no denials in the snapshot")
+	}
+	id := r.Rows[0][0].Text
+	e, err := report.Explain(context.Background(), s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.Denials); r.Rows[0][1].Text != itoa(got) {
+		t.Errorf("%s: %d denials, snapshot has %s", id, got, r.Rows[0][1].Text)
+	}
+	h := pairs(t, s, "SELECT partner_id, count(*)::VARCHAR FROM level_history WHERE partner_id = ? GROUP BY ALL", id)
+	if itoa(len(e.History)) != orZero(h[id]) {
+		t.Errorf("%s: %d level periods, snapshot has %s", id, len(e.History), h[id])
+	}
+}
+
+func TestExplainUnknownPartner(t *testing.T) {
+	_, err := report.Explain(context.Background(), snapshot(t, ""), "NO-SUCH-PARTNER")
+	if !errors.Is(err, report.ErrUnknownPartner) {
+		t.Fatalf("err = %v, want ErrUnknownPartner", err)
+	}
+	if !strings.Contains(err.Error(), "NO-SUCH-PARTNER") {
+		t.Errorf("the message does not name the partner: %v", err)
+	}
+}
+
+// TestExplainWithoutRulebook: a lake whose manifest names a rulebook that
+// is gone still explains, says so and leaves the thresholds out.
+func TestExplainWithoutRulebook(t *testing.T) {
+	s := snapshot(t, "")
+	lakeCopy := t.TempDir()
+	dst := filepath.Join(lakeCopy, "snapshots", filepath.Base(s.Dir))
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(s.Dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "manifest.json" {
+			b = bytes.Replace(b, []byte(s.Manifest.Rulebook.Path), []byte(filepath.Join(lakeCopy, "gone.yaml")), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(lakeCopy, "latest"), []byte("snapshots/"+filepath.Base(s.Dir)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := lake.Open(context.Background(), lakeCopy, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e, err := report.Explain(context.Background(), c, busiestPartner(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Thresholds) != 0 || len(e.Notes) == 0 || !strings.Contains(e.Notes[0], "gone.yaml") {
+		t.Errorf("thresholds %v, notes %v: want none and a note naming the missing file", e.Thresholds, e.Notes)
+	}
+	var text bytes.Buffer
+	if err := e.WriteText(&text, true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "no longer there") {
+		t.Errorf("the text does not say the rulebook is gone:\n%s", text.String())
+	}
+	// The report works without it too, and says what it could not do.
+	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Notes) == 0 || r.StartsOn != "" {
+		t.Errorf("report without the rulebook: notes %v, starts_on %q", r.Notes, r.StartsOn)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
