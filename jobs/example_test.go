@@ -89,3 +89,47 @@ func TestExampleRejects(t *testing.T) {
 		}
 	}
 }
+
+// Levels, audits and migration of fixtures/example/README.md, worked out by
+// hand from RULES.md sections 7 to 9 for P002, P003, P004, P005, P022, P023,
+// P024, P025 and P026.
+func TestExampleLevelsHandReviewed(t *testing.T) {
+	const day = "2025-03-31"
+	check := func(table, q string, want []string, args ...any) {
+		t.Helper()
+		got := snapshotRows(t, day, table, q, args...)
+		if len(got) != len(want) {
+			t.Errorf("%s: got %v, want %v", q, got, want)
+			return
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: row %d = %q, want %q", q, i, got[i], want[i])
+			}
+		}
+	}
+	check("migration", `SELECT partner_id || ' ' || earned_level || ' ' || migrated_level || ' ' || protected FROM t
+		WHERE partner_id IN ('P002', 'P003', 'P004', 'P005') ORDER BY 1`, []string{
+		"P002 premier premier false",
+		"P003 community premier true",                      // protected principal
+		"P004 select select false",                         // principal in two models
+		"P005 community_enrolled community_enrolled false", // not in good standing
+	})
+	check("audits", `SELECT partner_id || ' ' || outcome || ' ' || level_after || ' ' || coalesce(reinstated_on::VARCHAR, '-') || ' ' || coalesce(terminated_on::VARCHAR, '-')
+		FROM t WHERE program_year = 'FY24' AND partner_id IN ('P003', 'P023', 'P024', 'P025', 'P026') ORDER BY 1`, []string{
+		"P003 demoted select - -",
+		"P023 demoted select - -",
+		"P024 remediation community 2024-04-10 -",
+		"P025 remediation community 2024-07-15 -",
+		"P026 remediation community - 2024-10-01",
+	})
+	check("level_history", `SELECT level || ' ' || valid_from::VARCHAR || ' ' || reason FROM t WHERE partner_id = ? ORDER BY valid_from`, []string{
+		"community 2023-06-01 earned",
+		"select 2023-09-01 earned",
+		"premier 2024-07-15 earned", // up-levelled mid-year, kept after sc_desktop expired
+		"select 2025-03-03 audit",   // demoted at the FY25 audit
+	}, "P022")
+	check("level_history", `SELECT level || ' ' || valid_from::VARCHAR || ' ' || reason FROM t WHERE partner_id = ? AND valid_from >= '2024-01-01' ORDER BY valid_from`, []string{
+		"pinnacle 2024-10-25 earned", // B002068 brings FY25 points past 27,000
+	}, "P002")
+}

@@ -1,0 +1,162 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"tally/jobs"
+	"tally/pipeline/engine"
+)
+
+var update = flag.Bool("update", false, "rewrite fixtures/golden from this run")
+
+// goldenDays are the snapshots checked into fixtures/golden: mid-year,
+// just after an audit, and a year later.
+var goldenDays = []string{"2023-09-30", "2024-03-31", "2025-03-31"}
+
+var (
+	lakesMu sync.Mutex
+	lakes   = map[string]string{}
+)
+
+// exampleLake publishes a snapshot of fixtures/example for asOf (once per
+// test binary and day) and returns the lake directory.
+func exampleLake(t *testing.T, asOf string) string {
+	t.Helper()
+	lakesMu.Lock()
+	defer lakesMu.Unlock()
+	if dir, ok := lakes[asOf]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "tally-golden-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = jobs.Run(context.Background(), jobs.RunOptions{
+		Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: asOf, Out: dir,
+		DuckDB: engine.Settings{Threads: 2},
+	})
+	if err != nil {
+		t.Fatalf("run %s: %v", asOf, err)
+	}
+	lakes[asOf] = dir
+	return dir
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	for _, dir := range lakes {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+var (
+	readerOnce sync.Once
+	reader     *sql.DB
+)
+
+// tableCSV reads a snapshot table through DuckDB as CSV text, rows in a
+// stable order.
+func tableCSV(t *testing.T, file string) []byte {
+	t.Helper()
+	readerOnce.Do(func() {
+		e, err := engine.Open(context.Background(), engine.Settings{Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader = e.DB()
+	})
+	rows, err := reader.Query("SELECT COLUMNS(*)::VARCHAR FROM (SELECT * FROM read_parquet(?) ORDER BY ALL)", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(cols)
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		rec := make([]string, len(cols))
+		for i, v := range vals {
+			rec[i] = v.String
+			if !v.Valid {
+				rec[i] = `\N`
+			}
+		}
+		_ = w.Write(rec)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// The example program's outputs at three days, against the files in
+// fixtures/golden (rewritten by `go test ./jobs/ -run Golden -update`,
+// never by hand; TestExampleHandReviewed checks them against figures worked
+// out by hand in fixtures/example/README.md).
+func TestGoldenExample(t *testing.T) {
+	for _, day := range goldenDays {
+		t.Run(day, func(t *testing.T) {
+			snap := filepath.Join(exampleLake(t, day), "snapshots", "as_of="+day)
+			golden := filepath.Join("..", "fixtures", "golden", "as_of="+day)
+			for _, table := range engine.OutputTables {
+				got := tableCSV(t, filepath.Join(snap, table+".parquet"))
+				file := filepath.Join(golden, table+".csv")
+				if *update {
+					if err := os.MkdirAll(golden, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(file, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from %s:\n%s", table, file, firstDiff(string(want), string(got)))
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n  want " + a + "\n  got  " + b
+		}
+	}
+	return ""
+}
