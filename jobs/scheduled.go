@@ -41,7 +41,18 @@ func Schedule(ctx context.Context, o ScheduleOptions) error {
 	runner := func(ctx context.Context, job schedule.Job, today string) error {
 		switch job.Kind {
 		case schedule.KindReport:
-			return fmt.Errorf("job %s: the report is not built yet", job.Name)
+			// The report of the year audited today.
+			d, err := date.Parse(today)
+			if err != nil {
+				return err
+			}
+			for _, y := range rb.ProgramYears {
+				if y.AuditOn == d {
+					_, err := Report(ctx, ReportOptions{ProgramYear: y.ID, Out: cfg.Lake, Logger: log.With("job", job.Name)})
+					return err
+				}
+			}
+			return nil
 		default:
 			_, err := Run(ctx, RunOptions{Input: cfg.Input, Rulebook: cfg.Rulebook, AsOf: today, Out: cfg.Lake,
 				Wait: o.Wait, DuckDB: o.DuckDB, Logger: log.With("job", job.Name)})
