@@ -122,6 +122,7 @@ func TestGoldenExample(t *testing.T) {
 			golden := filepath.Join("..", "fixtures", "golden", "as_of="+day)
 			for _, table := range engine.OutputTables {
 				got := tableCSV(t, filepath.Join(snap, table+".parquet"))
+				sortedByPartner(t, filepath.Join(snap, table+".parquet"))
 				file := filepath.Join(golden, table+".csv")
 				if *update {
 					if err := os.MkdirAll(golden, 0o755); err != nil {
@@ -159,4 +160,26 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return ""
+}
+
+// sortedByPartner fails when a table with partner_id is not stored sorted by
+// it (CONTRACT.md: Parquet sorted by partner_id).
+func sortedByPartner(t *testing.T, file string) {
+	t.Helper()
+	var has int
+	if err := reader.QueryRow("SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet(?)) WHERE column_name = 'partner_id'", file).Scan(&has); err != nil {
+		t.Fatal(err)
+	}
+	if has == 0 {
+		return
+	}
+	var unsorted int
+	q := `SELECT count(*) FROM (SELECT partner_id, lag(partner_id) OVER (ORDER BY file_row_number) AS before
+		FROM read_parquet(?, file_row_number = true)) WHERE before > partner_id`
+	if err := reader.QueryRow(q, file).Scan(&unsorted); err != nil {
+		t.Fatal(err)
+	}
+	if unsorted > 0 {
+		t.Errorf("%s: %d rows out of partner_id order", filepath.Base(file), unsorted)
+	}
 }

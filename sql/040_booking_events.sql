@@ -38,8 +38,7 @@ SELECT e.* EXCLUDE (row_number),
 FROM events e
 LEFT JOIN day_rates fx ON fx.currency = e.currency AND fx.day = e.booked_on
 LEFT JOIN program_days y ON y.day = e.earned_on
-WHERE e.earned_on <= (SELECT as_of FROM as_of)
-ORDER BY e.source, e.row_number;
+WHERE e.earned_on <= (SELECT as_of FROM as_of);
 
 -- Why an event earns nothing, if it does not (first reason that applies).
 CREATE OR REPLACE TABLE booking_denials AS

@@ -18,5 +18,4 @@ LEFT JOIN partner_end x USING (partner_id)
 LEFT JOIN program_days y ON y.day = c.approved_on
 LEFT JOIN rule_lifecycle_points l ON l.program_year = y.program_year AND l.activity = c.activity
 -- an approval after as_of has not happened yet in this snapshot
-WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of)
-ORDER BY c.row_number;
+WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);

@@ -1,6 +1,7 @@
 -- The points ledger (CONTRACT.md points_ledger) and the denials: every
 -- point-earning row, and every event that earned nothing with its reason.
--- entry_id is stable across runs: source, source id and component.
+-- entry_id is stable across runs: source, source id and component. Row
+-- order is set once, when the snapshot is written (engine.Export).
 
 CREATE OR REPLACE TABLE points_ledger AS
 SELECT entry_id, partner_id, program_year, earned_on, source, source_id, component, rule_id,
@@ -26,8 +27,7 @@ FROM (
            -round(a.tcv_usd * a.points_per_usd * a.influence_rate, 2)::DECIMAL(18,2), a.booking_id
     FROM influence_awards a, as_of s
     WHERE a.booking_status = 'vendor_terminated' AND a.terminated_on <= s.as_of
-)
-ORDER BY partner_id, earned_on, entry_id;
+);
 
 CREATE OR REPLACE TABLE denials AS
 SELECT DISTINCT partner_id, source, source_id, reason, detail

@@ -230,8 +230,9 @@ type Output struct {
 	Rows  int64  `json:"rows"`
 }
 
-// Export writes every output table to dir as zstd Parquet sorted by its
-// columns (partner_id first), so the same inputs give the same files.
+// Export writes every output table to dir as zstd Parquet sorted by
+// partner_id (CONTRACT.md) and then by every other column, so the same
+// inputs give the same files, row for row.
 func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 	var out []Output
 	for _, t := range OutputTables {
@@ -241,7 +242,11 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 			return nil, fmt.Errorf("engine: export %s: %w", t, err)
 		}
 		// COPY takes no parameter for its target; the path is ours, quoted.
-		stmt := fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY ALL) TO %s (FORMAT parquet, COMPRESSION zstd)", ident(t), literal(file))
+		order, err := e.sortOrder(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		stmt := fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd)", ident(t), order, literal(file))
 		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("engine: export %s: %w", t, err)
 		}
@@ -291,3 +296,29 @@ func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"
 
 // literal quotes a string literal (used only for file paths tally chose).
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// sortOrder is partner_id first (when the table has it), then every other
+// column in table order.
+func (e *Engine) sortOrder(ctx context.Context, table string) (string, error) {
+	rows, err := e.db.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
+		WHERE table_name = ? ORDER BY column_name <> 'partner_id', ordinal_position`, table)
+	if err != nil {
+		return "", fmt.Errorf("engine: columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", err
+		}
+		cols = append(cols, ident(c))
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if len(cols) == 0 {
+		return "", fmt.Errorf("engine: no table %s", table)
+	}
+	return strings.Join(cols, ", "), nil
+}
