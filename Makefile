@@ -5,7 +5,7 @@ BIN       := bin/tally
 AS_OF     ?= 2024-06-30
 export CGO_ENABLED := 1
 
-.PHONY: build test run bench lint fuzz clean
+.PHONY: build test run bench lint fuzz clean pg-fixtures
 
 build: ## bin/tally
 	$(GO) build -tags=$(TAGS) -o $(BIN) .
@@ -18,6 +18,33 @@ run: build ## the nightly job on the shipped example, published under output/
 
 bench: build ## the nightly run against the engine floor at BENCH_SIZES bookings (see BENCHMARKS.md)
 	$(GO) run -tags=$(TAGS) ./jobs/bench
+
+# PG_URL: postgres://user:password@host:port/database (default: the tests'
+# server, TALLY_TEST_PG); passed in the environment so make never prints it.
+PG_URL    ?= $(TALLY_TEST_PG)
+PG_SCHEMA ?= public
+export PG_URL
+
+pg-fixtures: ## load fixtures/example into PostgreSQL tables (PG_URL=postgres://... PG_SCHEMA=public; see fixtures/postgres)
+	@test -n "$$PG_URL" || { echo "pg-fixtures: set PG_URL=postgres://user:password@host:port/database"; exit 2; }
+	$(GO) run ./fixtures/postgres/pgload -schema '$(PG_SCHEMA)' -dir fixtures/example
+
+# Fuzz targets as package:Name. `make test` runs their seed corpora (f.Add
+# and testdata/fuzz/); `make fuzz` searches each for FUZZTIME, one after
+# another. New inputs that fail land in the package's testdata/fuzz/.
+FUZZTIME  ?= 30s
+FUZZ_TARGETS := \
+	pipeline/date:FuzzParse pipeline/date:FuzzString \
+	pipeline/decimal:FuzzParse pipeline/decimal:FuzzFormat \
+	pipeline/rulebook:FuzzParse \
+	pipeline/extract:FuzzCSVRows pipeline/extract:FuzzJSONLRows pipeline/extract:FuzzJSONScanner
+
+fuzz: ## every fuzz target for FUZZTIME (default 30s) each, one after another
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "== $$name (./$$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -tags=$(TAGS) -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./$$pkg; \
+	done
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -85,7 +85,7 @@ func newLogger() (*slog.Logger, error) {
 func runCommand() *cobra.Command {
 	var o jobs.RunOptions
 	c := &cobra.Command{
-		Use:   "run --input DIR --rulebook FILE --as-of DATE [--out DIR]",
+		Use:   "run --input DIR|postgres://... --rulebook FILE --as-of DATE [--out DIR] [--pg-schema NAME]",
 		Short: "The nightly job: extract, compute, check and publish the snapshot for as_of",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -103,7 +103,8 @@ func runCommand() *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Input, "input", "", "landing directory of input files (required)")
+	f.StringVar(&o.Input, "input", "", inputHelp)
+	f.StringVar(&o.PGSchema, "pg-schema", "", pgSchemaHelp)
 	f.StringVar(&o.Rulebook, "rulebook", "", "rulebook YAML (required)")
 	f.StringVar(&o.AsOf, "as-of", "", "snapshot date YYYY-MM-DD (required)")
 	f.StringVar(&o.Out, "out", "output", "the lake directory")
@@ -116,6 +117,11 @@ func runCommand() *cobra.Command {
 	}
 	return c
 }
+
+const (
+	inputHelp    = "landing directory of input files, or postgres://user:password@host:port/database (required)"
+	pgSchemaHelp = "with a postgres:// --input: the schema holding the tables or views (default public)"
+)
 
 func duckdbFlags(c *cobra.Command, s *engine.Settings) {
 	f := c.Flags()
@@ -149,7 +155,10 @@ func printTables(w io.Writer, tables []extract.TableResult) {
 	var rejected int64
 	for _, t := range tables {
 		file := t.File
-		if file == "" {
+		switch {
+		case t.Source != nil && t.Source.Table != "":
+			file = t.Source.Schema + "." + t.Source.Table
+		case file == "":
 			file = "(absent)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", t.Table, file, t.RowsRead, t.Accepted, t.Rejected)
@@ -175,7 +184,7 @@ func printJSON(w io.Writer, v any) {
 func extractCommand() *cobra.Command {
 	var o jobs.ExtractOptions
 	c := &cobra.Command{
-		Use:   "extract --input DIR --rulebook FILE [--out DIR]",
+		Use:   "extract --input DIR|postgres://... --rulebook FILE [--out DIR] [--pg-schema NAME]",
 		Short: "Land the inputs as Parquet under raw/, with rejects",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -196,7 +205,8 @@ func extractCommand() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Input, "input", "", "landing directory of input files (required)")
+	c.Flags().StringVar(&o.Input, "input", "", inputHelp)
+	c.Flags().StringVar(&o.PGSchema, "pg-schema", "", pgSchemaHelp)
 	c.Flags().StringVar(&o.Rulebook, "rulebook", "", "rulebook YAML (required)")
 	c.Flags().StringVar(&o.Out, "out", "output", "the lake directory")
 	_ = c.MarkFlagRequired("input")
@@ -207,7 +217,7 @@ func extractCommand() *cobra.Command {
 func validateCommand() *cobra.Command {
 	var o jobs.ExtractOptions
 	c := &cobra.Command{
-		Use:   "validate --input DIR --rulebook FILE",
+		Use:   "validate --input DIR|postgres://... --rulebook FILE [--pg-schema NAME]",
 		Short: "Check inputs and rulebook; publish nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -228,7 +238,8 @@ func validateCommand() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Input, "input", "", "landing directory of input files (required)")
+	c.Flags().StringVar(&o.Input, "input", "", inputHelp)
+	c.Flags().StringVar(&o.PGSchema, "pg-schema", "", pgSchemaHelp)
 	c.Flags().StringVar(&o.Rulebook, "rulebook", "", "rulebook YAML (required)")
 	_ = c.MarkFlagRequired("input")
 	_ = c.MarkFlagRequired("rulebook")

@@ -18,7 +18,8 @@ import (
 
 // RunOptions are the flags of `tally run`.
 type RunOptions struct {
-	Input    string
+	Input    string // a landing directory or a postgres:// URL
+	PGSchema string // the schema of the tables when Input is a URL ("" = public)
 	Rulebook string
 	AsOf     string
 	Out      string
@@ -44,6 +45,18 @@ type RunResult struct {
 	Pruned   []string              `json:"pruned,omitempty"`
 }
 
+// CrashAt, when set, is called with the name of each step Run reaches
+// ("locked", "extracted", "loaded", "computed", "checked", "staging",
+// "exported", "published", "raw-replaced", "done"), so a test
+// can kill the process there (jobs/hardening). Production never sets it.
+var CrashAt func(step string)
+
+func reached(step string) {
+	if CrashAt != nil {
+		CrashAt(step)
+	}
+}
+
 // Run is the nightly job: extract, compute, check, publish the snapshot for
 // as_of. On any error nothing is published and the last snapshot stays.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
@@ -52,8 +65,8 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if o.Now != nil {
 		now = o.Now
 	}
-	if o.Input == "" {
-		return nil, fmt.Errorf("--input is required: %w", ErrUsage)
+	if err := checkInput(o.Input, o.PGSchema); err != nil {
+		return nil, err
 	}
 	if o.Out == "" {
 		return nil, fmt.Errorf("--out is required: %w", ErrUsage)
@@ -89,7 +102,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		res.Steps = append(res.Steps, s)
 		log.Info("step done", "step", name, "seconds", fmt.Sprintf("%.3f", s.Seconds))
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	if err := makeLake(o.Out); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	lock, err := publish.Lock(ctx, o.Out, o.Wait)
@@ -102,8 +115,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 	}()
 	_ = lock.SetRunID(res.RunID)
-	log.Info("run started", "run_id", res.RunID, "as_of", res.AsOf, "input", o.Input, "lake", o.Out)
+	reached("locked")
+	log.Info("run started", "run_id", res.RunID, "as_of", res.AsOf, "input", extract.Redact(o.Input), "lake", o.Out)
 
+	// A killed run leaves its work directory behind; none is in use while
+	// this run holds the lock.
+	if err := removeStaleWork(filepath.Join(o.Out, ".work")); err != nil {
+		log.Warn("removing what killed runs left in .work", "err", err)
+	}
 	work := filepath.Join(o.Out, ".work", res.RunID)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
@@ -111,12 +130,13 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	defer os.RemoveAll(work)
 
 	t0 := begin("extract")
-	landed, err := extract.Run(ctx, extract.Options{Input: o.Input, RawDir: filepath.Join(work, "raw"), Rulebook: rb, Logger: log})
+	landed, err := extract.Run(ctx, extract.Options{Input: o.Input, PGSchema: o.PGSchema, RawDir: filepath.Join(work, "raw"), Rulebook: rb, Logger: log})
 	if err != nil {
 		return nil, err
 	}
 	res.Inputs, res.Rejected = landed.Tables, landed.Rejects
 	step("extract", t0)
+	reached("extracted")
 	if o.Strict && landed.Rejects > 0 {
 		return res, fmt.Errorf("%d rows rejected (see `tally validate`): %w", landed.Rejects, ErrStrict)
 	}
@@ -138,12 +158,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return res, err
 	}
 	step("load", t0)
+	reached("loaded")
 	t0 = begin("compute")
 	models, err := e.Run(ctx)
 	if err != nil {
 		return res, err
 	}
 	step("compute", t0)
+	reached("computed")
 	for _, m := range models {
 		log.Debug("model", "name", m.Name, "seconds", m.Seconds)
 	}
@@ -154,6 +176,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return res, err
 	}
 	step("checks", t0)
+	reached("checked")
 	if failed := failedChecks(res.Checks); len(failed) > 0 {
 		dir, kerr := publish.KeepFailed(o.Out, res.RunID, failureFiles(failed))
 		for _, c := range failed {
@@ -168,11 +191,13 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return res, err
 	}
+	reached("staging")
 	outputs, err := e.Export(ctx, staging.Dir)
 	if err != nil {
 		return res, errors.Join(err, staging.Abort())
 	}
 	res.Outputs = outputs
+	reached("exported")
 	duck, err := e.Settings(ctx)
 	if err != nil {
 		return res, errors.Join(err, staging.Abort())
@@ -183,8 +208,13 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		StartedAt: started.UTC(), DuckDB: duck,
 	}
 	for _, t := range landed.Tables {
-		m.Inputs = append(m.Inputs, publish.Input{Table: t.Table, Path: t.File, SHA256: t.SHA256, Format: t.Format,
-			RowsRead: t.RowsRead, RowsAccepted: t.Accepted, RowsRejected: t.Rejected})
+		in := publish.Input{Table: t.Table, Path: t.File, SHA256: t.SHA256, Format: t.Format,
+			RowsRead: t.RowsRead, RowsAccepted: t.Accepted, RowsRejected: t.Rejected}
+		if s := t.Source; s != nil {
+			// a database table: no file to hash, but what was read, and as of when
+			in.Source = &publish.Source{Kind: s.Kind, Database: s.Database, Schema: s.Schema, SnapshotTime: s.SnapshotTime}
+		}
+		m.Inputs = append(m.Inputs, in)
 	}
 	for _, out := range outputs {
 		m.Outputs = append(m.Outputs, publish.Output{Table: out.Table, File: filepath.Base(out.File), Rows: out.Rows})
@@ -203,17 +233,20 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	res.Snapshot = staging.SnapshotDir()
 	step("publish", t0)
+	reached("published")
 
 	// The raw Parquet of the published run replaces the previous raw/.
-	if err := replaceDir(filepath.Join(work, "raw"), filepath.Join(o.Out, "raw")); err != nil {
+	if err := publish.ReplaceDir(filepath.Join(work, "raw"), filepath.Join(o.Out, "raw")); err != nil {
 		log.Warn("raw/ not updated", "err", err)
 	}
+	reached("raw-replaced")
 	if o.Keep > 0 {
 		res.Pruned, err = publish.Prune(o.Out, o.Keep)
 		if err != nil {
 			log.Warn("pruning old snapshots", "err", err)
 		}
 	}
+	reached("done")
 	log.Info("run published", "snapshot", res.Snapshot, "rejected", res.Rejected)
 	return res, nil
 }
@@ -248,17 +281,34 @@ func firstRow(c engine.Check) []string {
 	return c.Sample[0]
 }
 
-// replaceDir moves src to dst, putting the old dst aside first.
-func replaceDir(src, dst string) error {
-	old := dst + ".old"
-	_ = os.RemoveAll(old)
-	if err := os.Rename(dst, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+// makeLake creates the lake directory if it is missing, readable by the
+// dashboards of other users whatever the umask (a lake that exists keeps
+// the mode its owner gave it).
+func makeLake(dir string) error {
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err := os.Rename(src, dst); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.RemoveAll(old)
+	return os.Chmod(dir, 0o755)
+}
+
+// removeStaleWork empties the lake's .work directory; the caller holds the
+// lake's lock, so no other run is using anything in it.
+func removeStaleWork(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+	}
+	return errors.Join(errs...)
 }
 
 // absolute makes a path absolute so readers of the manifest in any working

@@ -98,6 +98,17 @@ func Query(ctx context.Context, o QueryOptions) (*lake.Result, error) {
 			return nil, err
 		}
 	}
+	// A run that republishes the snapshot during the query makes it fail
+	// rather than answer from two versions: ask the new version.
+	for attempt := 1; ; attempt++ {
+		res, err := query(ctx, o)
+		if !errors.Is(err, lake.ErrSnapshotReplaced) || attempt == 3 {
+			return res, err
+		}
+	}
+}
+
+func query(ctx context.Context, o QueryOptions) (*lake.Result, error) {
 	s, err := lake.Open(ctx, o.Out, o.AsOf)
 	if err != nil {
 		return nil, lakeError(err)

@@ -175,5 +175,5 @@ FROM level_evaluations
 WHERE is_year_end
 ORDER BY partner_id, program_year;
 
--- DROP TABLE level_evaluation_days;
--- DROP TABLE level_evaluations;
+DROP TABLE level_evaluation_days;
+DROP TABLE level_evaluations;

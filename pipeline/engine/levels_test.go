@@ -201,6 +201,11 @@ func TestRemediationReinstatedWithin90Days(t *testing.T) {
 		"community|2024-03-04|2024-04-09|remediation",
 		"select|2024-04-10|NULL|reinstated",
 	})
+	// the reinstated level is the baseline the next audit starts from
+	e = w.run(t, "2025-03-03")
+	equal(t, "next audit", audited(t, e, "P1")[1:], []string{
+		"FY25|2025-03-03|select|community|demoted|community|NULL|NULL|NULL|NULL",
+	})
 }
 
 // Section 8: still not in good standing when the first window ends:

@@ -25,7 +25,8 @@ import (
 
 // Options say what to extract and where to land it.
 type Options struct {
-	Input    string             // the landing directory
+	Input    string             // the landing directory, or a postgres:// URL (see postgres.go)
+	PGSchema string             // the schema holding the tables when Input is a URL; "" = DefaultPGSchema
 	RawDir   string             // where <table>/<table>.parquet and rejects/rejects.parquet go; "" = check only, write nothing
 	Rulebook *rulebook.Rulebook // names the license types and lifecycle activities rows may use
 	Logger   *slog.Logger       // progress, to stderr; nil = no logs
@@ -42,6 +43,18 @@ type TableResult struct {
 	Rejected int64            `json:"rejected"`
 	Reasons  map[string]int64 `json:"reasons,omitempty"` // rejected rows per reason code
 	Output   string           `json:"output,omitempty"`  // the Parquet file written (when RawDir is set)
+	Source   *Source          `json:"source,omitempty"`  // the database table read, in place of File and SHA256
+}
+
+// Source is where in a database a table was read from. Every table of a
+// run is read in one transaction, so they share SnapshotTime.
+type Source struct {
+	Kind         string    `json:"kind"`            // "postgres"
+	URL          string    `json:"url"`             // the --input URL, its password redacted (Redact)
+	Database     string    `json:"database"`        // the database name
+	Schema       string    `json:"schema"`          // --pg-schema
+	Table        string    `json:"table,omitempty"` // the table or view read; "" when an optional table is absent
+	SnapshotTime time.Time `json:"snapshot_time"`   // now() in the transaction: what the tables were as of
 }
 
 // Result is the outcome of Run.
@@ -56,11 +69,12 @@ type table struct {
 	name     string
 	required bool
 	cols     []column
+	key      []int
 	extract  func(ctx context.Context, j *job) (*outcome, error)
 }
 
 func tableOf[T any](s *spec[T], required bool) table {
-	return table{name: s.name, required: required, cols: s.cols, extract: s.extract}
+	return table{name: s.name, required: required, cols: s.cols, key: s.key, extract: s.extract}
 }
 
 // tables in CONTRACT.md order, which is the order of Result.Tables.
@@ -81,7 +95,8 @@ func tables() []table {
 // workers is how many tables are extracted at once.
 const workers = 2
 
-// Run extracts every table of opts.Input. Partners and FX rates come first
+// Run extracts every table of opts.Input, a landing directory or a
+// PostgreSQL database (see postgres.go). Partners and FX rates come first
 // (other tables check partner_id and currency against what they accepted),
 // then the other tables, two at a time, bookings first.
 //
@@ -99,7 +114,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if fi, err := os.Stat(opts.Input); err != nil || !fi.IsDir() {
+	var db *pgSource
+	if IsPostgres(opts.Input) {
+		var err error
+		if db, err = openPostgres(ctx, opts.Input, opts.PGSchema, log); err != nil {
+			return nil, err
+		}
+		// after the readers of its tables (deferred below) are closed
+		defer db.close()
+	} else if fi, err := os.Stat(opts.Input); err != nil || !fi.IsDir() {
 		return nil, &InputError{File: opts.Input, Msg: "the landing directory cannot be read", Err: err}
 	}
 	start := time.Now()
@@ -114,13 +137,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}()
 	e := newEnv(opts.Rulebook)
 	for i, t := range tabs {
-		in, err := find(opts.Input, t.name, t.required)
+		var in landing
+		var err error
+		if db != nil {
+			in, err = db.find(t.name, t.required)
+		} else {
+			in, err = find(opts.Input, t.name, t.required)
+		}
 		if err != nil {
 			return nil, err
 		}
 		j := &job{in: in, rawDir: opts.RawDir, env: e, log: log}
-		if in.path != "" {
-			if j.src, err = in.open(t.cols); err != nil {
+		if in.present() {
+			if j.src, err = in.open(t.cols, t.key); err != nil {
 				return nil, err
 			}
 		}
@@ -210,11 +239,23 @@ func parallel(ctx context.Context, items []int, do func(context.Context, int) er
 	return nil
 }
 
-// landing is where one table's input is.
+// landing is where one table's input is: a file, or a table of a database.
 type landing struct {
 	table  string
-	path   string // "" when an optional table is absent
-	format string // csv, jsonl or parquet
+	path   string   // the file; "" when an optional table is absent or the input is a database
+	format string   // csv, jsonl, parquet or postgres
+	db     *pgTable // the table or view in PostgreSQL; nil for a file or an absent table
+	source *Source  // what the result says of a database table (also an absent one)
+}
+
+func (l landing) present() bool { return l.path != "" || l.db != nil }
+
+// where names the input in errors and logs.
+func (l landing) where() string {
+	if l.db != nil {
+		return l.db.src.where(l.table)
+	}
+	return l.path
 }
 
 var formats = []string{"csv", "jsonl", "parquet"}
@@ -223,6 +264,7 @@ var formats = []string{"csv", "jsonl", "parquet"}
 // required table, at most one for an optional one.
 func find(dir, name string, required bool) (landing, error) {
 	var found []landing
+	empty := false // the file found has 0 bytes
 	for _, f := range formats {
 		p := filepath.Join(dir, name+"."+f)
 		fi, err := os.Stat(p)
@@ -235,6 +277,7 @@ func find(dir, name string, required bool) (landing, error) {
 			return landing{}, &InputError{File: p, Msg: "is a directory, not a file"}
 		}
 		found = append(found, landing{table: name, path: p, format: f})
+		empty = fi.Size() == 0
 	}
 	switch {
 	case len(found) > 1:
@@ -247,12 +290,21 @@ func find(dir, name string, required bool) (landing, error) {
 		return landing{}, &InputError{File: filepath.Join(dir, name+".csv"), Msg: fmt.Sprintf("the required table %s is missing (want %s.csv, %s.jsonl or %s.parquet)", name, name, name, name)}
 	case len(found) == 0:
 		return landing{table: name}, nil
+	case empty && required:
+		// A JSONL file has no header, so an empty one would read as a
+		// table with no rows; for a required table that is a failed
+		// export, not a program without partners or bookings.
+		return landing{}, &InputError{File: found[0].path, Msg: fmt.Sprintf("empty file (0 bytes): the required table %s cannot be empty", name)}
 	}
 	return found[0], nil
 }
 
-// open opens the input for reading; the caller closes it.
-func (l landing) open(cols []column) (reader, error) {
+// open opens the input for reading; the caller closes it. A database
+// table is read in key order (the key's columns in cols).
+func (l landing) open(cols []column, key []int) (reader, error) {
+	if l.db != nil {
+		return l.db.open(cols, key)
+	}
 	switch l.format {
 	case "csv":
 		return openCSV(l.path, cols)

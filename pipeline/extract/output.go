@@ -34,6 +34,16 @@ type parquetFile[T any] struct {
 	done bool
 }
 
+// createdBy names the writer in every file's footer. parquet-go's default
+// reads its version from the binary's build information, which differs
+// between a test binary, `go run` and a release build: the same rows would
+// give other bytes.
+var createdBy = writerName("tally (github.com/parquet-go/parquet-go)")
+
+type writerName string
+
+func (n writerName) ConfigureWriter(c *parquet.WriterConfig) { c.CreatedBy = string(n) }
+
 func createParquet[T any](path string) (*parquetFile[T], error) {
 	return createParquetAt[T](path, filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp"), codec)
 }
@@ -55,7 +65,7 @@ func createParquetAt[T any](path, tmp string, codec compress.Codec) (*parquetFil
 	// Page-level statistics cost a second min/max pass over every page and
 	// DuckDB prunes on the row groups' statistics, which are kept.
 	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.DataPageStatistics(false))
+		parquet.DataPageStatistics(false), createdBy)
 	return &parquetFile[T]{path: path, tmp: tmp, f: f, w: w}, nil
 }
 

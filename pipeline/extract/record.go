@@ -11,17 +11,44 @@ import (
 // column is one column of a landing table as CONTRACT.md lists it.
 type column struct {
 	name     string
-	required bool // starred: the column must be in the file and the value present
-	list     bool // a list: ';'-separated in CSV, an array in JSONL and Parquet
-	upper    bool // compared in upper case, also in keys (currency, country)
+	required bool      // starred: the column must be in the file and the value present
+	list     bool      // a list: ';'-separated in CSV, an array in JSONL and Parquet
+	upper    bool      // compared in upper case, also in keys (currency, country)
+	typ      valueType // what the text must parse as; a typed source (PostgreSQL) is checked against it
 }
 
+// valueType is what a column's text stands for. Files carry text and the
+// checks parse it; a database column has a type of its own, which must be
+// one that can hold such values.
+type valueType uint8
+
+const (
+	textType    valueType = iota // ids, names, enum values
+	dateType                     // YYYY-MM-DD
+	decimalType                  // a plain decimal
+	booleanType                  // true or false
+)
+
 // columns reads a CONTRACT.md column list: "partner_id*" is required,
-// "tags[]" is a list.
+// "tags[]" is a list, and a ":date", ":decimal" or ":boolean" suffix says
+// what the values are (text when there is none).
 func columns(names ...string) []column {
 	cols := make([]column, len(names))
 	for i, n := range names {
 		c := column{name: n}
+		if s, t, ok := strings.Cut(c.name, ":"); ok {
+			c.name = s
+			switch t {
+			case "date":
+				c.typ = dateType
+			case "decimal":
+				c.typ = decimalType
+			case "boolean":
+				c.typ = booleanType
+			default:
+				panic("extract: unknown column type " + t + " of " + s)
+			}
+		}
 		if s, ok := strings.CutSuffix(c.name, "[]"); ok {
 			c.name, c.list = s, true
 		}

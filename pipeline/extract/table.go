@@ -62,7 +62,7 @@ type outcome struct {
 // the rewrite only happens when there were duplicates.
 func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 	start := time.Now()
-	o := &outcome{result: TableResult{Table: s.name, File: j.in.path, Format: j.in.format, Reasons: map[string]int64{}}}
+	o := &outcome{result: TableResult{Table: s.name, File: j.in.path, Format: j.in.format, Source: j.in.source, Reasons: map[string]int64{}}}
 	var out *parquetFile[T]
 	var rej *parquetFile[Reject]
 	defer func() {
@@ -188,15 +188,23 @@ func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 		o.result.Reasons = nil
 	}
 	r := o.result
-	j.log.Info("extracted", "table", s.name, "file", r.File, "format", r.Format, "rows", r.RowsRead,
-		"accepted", r.Accepted, "rejected", r.Rejected, "seconds", time.Since(start).Round(time.Millisecond).Seconds())
+	args := []any{"table", s.name, "file", r.File}
+	if r.Source != nil {
+		rel := "(absent)"
+		if r.Source.Table != "" {
+			rel = r.Source.Schema + "." + r.Source.Table
+		}
+		args = []any{"table", s.name, "relation", rel}
+	}
+	j.log.Info("extracted", append(args, "format", r.Format, "rows", r.RowsRead,
+		"accepted", r.Accepted, "rejected", r.Rejected, "seconds", time.Since(start).Round(time.Millisecond).Seconds())...)
 	return o, nil
 }
 
 // firstCopies reads the input again for the rows that were accepted before
 // a later copy of their key showed up, and rejects them.
 func (s *spec[T]) firstCopies(ctx context.Context, j *job, excluded map[int64]int64) ([]Reject, error) {
-	src, err := j.in.open(s.cols)
+	src, err := j.in.open(s.cols, s.key)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +231,7 @@ func (s *spec[T]) firstCopies(ctx context.Context, j *job, excluded map[int64]in
 		return nil, err
 	}
 	if len(late) != len(excluded) {
-		return nil, &InputError{File: j.in.path, Msg: fmt.Sprintf("the file changed while it was read: %d of %d rows found again", len(late), len(excluded))}
+		return nil, &InputError{File: j.in.where(), Msg: fmt.Sprintf("the input changed while it was read: %d of %d rows found again", len(late), len(excluded))}
 	}
 	return late, nil
 }

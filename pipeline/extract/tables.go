@@ -81,11 +81,12 @@ var (
 
 // The tables of the landing directory (CONTRACT.md), in the order results
 // are reported. Columns are listed as CONTRACT.md lists them: * marks a
-// required column, [] a list. Each convert reads its columns in that order.
+// required column, [] a list, :date, :decimal and :boolean what the text
+// stands for. Each convert reads its columns in that order.
 var (
 	partnersTable = &spec[Partner]{
 		name: "partners",
-		cols: columns("partner_id*", "name*", "country*", "emerging_market", "enrolled_on*", "terminated_on", "legacy_level"),
+		cols: columns("partner_id*", "name*", "country*", "emerging_market:boolean", "enrolled_on*:date", "terminated_on:date", "legacy_level"),
 		key:  []int{0},
 		convert: func(c *rowCheck, _ *env, r *Partner) {
 			r.PartnerID = c.str(0)
@@ -117,7 +118,7 @@ var (
 	}
 	businessModelsTable = &spec[BusinessModel]{
 		name: "business_models",
-		cols: columns("partner_id*", "business_model*", "registered_on*", "ended_on"),
+		cols: columns("partner_id*", "business_model*", "registered_on*:date", "ended_on:date"),
 		key:  []int{0, 1, 2},
 		convert: func(c *rowCheck, e *env, r *BusinessModel) {
 			r.PartnerID = c.partner(e, 0)
@@ -130,7 +131,7 @@ var (
 	}
 	requirementsTable = &spec[Requirement]{
 		name: "requirements",
-		cols: columns("partner_id*", "requirement*", "completed_on*", "expires_on"),
+		cols: columns("partner_id*", "requirement*", "completed_on*:date", "expires_on:date"),
 		key:  []int{0, 1, 2},
 		convert: func(c *rowCheck, e *env, r *Requirement) {
 			r.PartnerID = c.partner(e, 0)
@@ -143,8 +144,8 @@ var (
 	}
 	bookingsTable = &spec[Booking]{
 		name: "bookings",
-		cols: columns("booking_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*", "booked_on*",
-			"tcv*", "currency", "license_type*", "tags[]", "contract_partner_ids[]", "status", "terminated_on"),
+		cols: columns("booking_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*", "booked_on*:date",
+			"tcv*:decimal", "currency", "license_type*", "tags[]", "contract_partner_ids[]", "status", "terminated_on:date"),
 		key: []int{0},
 		convert: func(c *rowCheck, e *env, r *Booking) {
 			r.BookingID = c.str(0)
@@ -170,7 +171,7 @@ var (
 	oemCreditsTable = &spec[OEMCredit]{
 		name: "oem_credits",
 		cols: columns("credit_id*", "oem_partner_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*",
-			"booked_on*", "reported_on*", "tcv*", "currency", "license_type*", "tags[]"),
+			"booked_on*:date", "reported_on*:date", "tcv*:decimal", "currency", "license_type*", "tags[]"),
 		key: []int{0},
 		convert: func(c *rowCheck, e *env, r *OEMCredit) {
 			r.CreditID = c.str(0)
@@ -194,7 +195,7 @@ var (
 	}
 	lifecycleClaimsTable = &spec[LifecycleClaim]{
 		name: "lifecycle_claims",
-		cols: columns("claim_id*", "partner_id*", "activity*", "customer_id", "opportunity_id", "status*", "approved_on"),
+		cols: columns("claim_id*", "partner_id*", "activity*", "customer_id", "opportunity_id", "status*", "approved_on:date"),
 		key:  []int{0},
 		convert: func(c *rowCheck, e *env, r *LifecycleClaim) {
 			r.ClaimID = c.str(0)
@@ -213,7 +214,7 @@ var (
 	influenceClaimsTable = &spec[InfluenceClaim]{
 		name: "influence_claims",
 		cols: columns("claim_id*", "partner_id*", "kind*", "customer_id*", "opportunity_id", "solution*", "status*",
-			"approved_on", "work_started_on", "work_completed_on", "completion_submitted_on"),
+			"approved_on:date", "work_started_on:date", "work_completed_on:date", "completion_submitted_on:date"),
 		key: []int{0},
 		convert: func(c *rowCheck, e *env, r *InfluenceClaim) {
 			r.ClaimID = c.str(0)
@@ -238,7 +239,7 @@ var (
 	}
 	capabilitiesTable = &spec[Capability]{
 		name: "capabilities",
-		cols: columns("partner_id*", "capability_id*", "kind*", "achieved_on*", "expires_on"),
+		cols: columns("partner_id*", "capability_id*", "kind*", "achieved_on*:date", "expires_on:date"),
 		key:  []int{0, 1, 3},
 		convert: func(c *rowCheck, e *env, r *Capability) {
 			r.PartnerID = c.partner(e, 0)
@@ -252,7 +253,7 @@ var (
 	}
 	fxRatesTable = &spec[FXRate]{
 		name: "fx_rates",
-		cols: columns("currency*", "valid_from*", "usd_per_unit*"),
+		cols: columns("currency*", "valid_from*:date", "usd_per_unit*:decimal"),
 		key:  []int{0, 1},
 		convert: func(c *rowCheck, _ *env, r *FXRate) {
 			r.Currency = c.upper(0)

@@ -18,6 +18,10 @@
 //     enable_external_access is off (no other file, no network, no
 //     extension install), extensions are never auto-installed or
 //     auto-loaded, and temp_directory is empty so nothing spills to disk.
+//
+// A Snapshot reads one version: a run may publish the same as_of again
+// while it is open, and a query then fails with ErrSnapshotReplaced rather
+// than answer from the tables of two versions (see Open).
 package lake
 
 import (
@@ -28,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,6 +55,7 @@ type Snapshot struct {
 	AsOf     string            // YYYY-MM-DD
 	Manifest *publish.Manifest // the snapshot's manifest.json
 	tables   []string
+	pinned   []pinnedFile // the table files, open for the Snapshot's life
 
 	db   *sql.DB
 	conn *sql.Conn
@@ -58,7 +64,33 @@ type Snapshot struct {
 // Open opens the snapshot for asOf in the lake at lakeDir; asOf "" opens the
 // one that the lake's latest file names. Every output table of the manifest
 // becomes a view of the same name.
+//
+// Open pins one version of the snapshot: the manifest and the table files
+// it opens come from the same directory, even when a run republishes the
+// as_of meanwhile (Open then starts again on the new version). A query
+// that finds the snapshot replaced since Open fails with
+// ErrSnapshotReplaced rather than mix two versions: open it again.
 func Open(ctx context.Context, lakeDir, asOf string) (*Snapshot, error) {
+	var err error
+	for range pinAttempts {
+		var s *Snapshot
+		if s, err = open(ctx, lakeDir, asOf); !errors.Is(err, ErrSnapshotReplaced) {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
+// ErrSnapshotReplaced is wrapped by the error of a query that ran while a
+// newer publish replaced the snapshot (the same as_of published again, or
+// pruned): its answer could mix two versions, so it is not given. Open the
+// snapshot again and repeat the query.
+var ErrSnapshotReplaced = errors.New("the snapshot was replaced by a newer publish while it was read; open it again")
+
+// pinAttempts bounds how often Open starts again on a newer version.
+const pinAttempts = 5
+
+func open(ctx context.Context, lakeDir, asOf string) (*Snapshot, error) {
 	var dir string
 	var err error
 	if asOf == "" {
@@ -69,29 +101,58 @@ func Open(ctx context.Context, lakeDir, asOf string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
-	m, err := publish.ReadManifest(dir)
+	// The directory stays this version's even if a publish renames it
+	// aside or removes it: its files can still be opened, or are gone.
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lake: %s: %w", dir, ErrSnapshotReplaced)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
+	}
+	defer root.Close()
+	m, err := readManifest(root, dir)
+	if err != nil {
+		return nil, err
 	}
 	s := &Snapshot{Lake: lakeDir, Dir: dir, AsOf: m.AsOf, Manifest: m}
 	if s.AsOf == "" {
 		s.AsOf = strings.TrimPrefix(filepath.Base(dir), "as_of=")
 	}
-	files, err := tableFiles(dir, m)
-	if err != nil {
-		return nil, err
+	files, err := s.pinFiles(root)
+	if err == nil {
+		err = s.open(ctx, files)
 	}
-	if err := s.open(ctx, files); err != nil {
+	if err == nil && s.replaced() { // the views may have been bound to another version
+		err = fmt.Errorf("lake: %s: %w", dir, ErrSnapshotReplaced)
+	}
+	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }
 
-// tableFiles maps each output table to its Parquet file inside dir. The
-// manifest lists them; a file name that would leave the snapshot is refused.
-func tableFiles(dir string, m *publish.Manifest) (map[string]string, error) {
+func readManifest(root *os.Root, dir string) (*publish.Manifest, error) {
+	b, err := root.ReadFile(publish.ManifestFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lake: %s: %w", dir, ErrSnapshotReplaced)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lake: read manifest: %w", err)
+	}
+	var m publish.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("lake: read manifest %q: %w", filepath.Join(dir, publish.ManifestFile), err)
+	}
+	return &m, nil
+}
+
+// pinFiles opens each output table's Parquet file, as the manifest lists
+// them, through root: the files of the same version as the manifest. A file
+// name that would leave the snapshot is refused.
+func (s *Snapshot) pinFiles(root *os.Root) (map[string]string, error) {
 	files := map[string]string{}
-	for _, o := range m.Outputs {
+	for _, o := range s.Manifest.Outputs {
 		name := filepath.FromSlash(o.File)
 		if name == "" {
 			name = o.Table + ".parquet"
@@ -99,16 +160,51 @@ func tableFiles(dir string, m *publish.Manifest) (map[string]string, error) {
 		if !filepath.IsLocal(name) || !isName(o.Table) {
 			return nil, fmt.Errorf("lake: manifest output %q (%q) is not a table file inside the snapshot", o.Table, o.File)
 		}
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err != nil {
+		f, err := root.Open(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The manifest was read, so the directory was complete: a
+			// publish has removed it since.
+			return nil, fmt.Errorf("lake: table %s: %w", o.Table, ErrSnapshotReplaced)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("lake: table %s: %w", o.Table, err)
+		}
+		p := filepath.Join(s.Dir, name)
+		s.pinned = append(s.pinned, pinnedFile{path: p, f: f})
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("lake: table %s: %s is not a regular file", o.Table, name)
 		}
 		files[o.Table] = p
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("lake: snapshot %s lists no output tables", dir)
+		return nil, fmt.Errorf("lake: snapshot %s lists no output tables", s.Dir)
 	}
 	return files, nil
+}
+
+// pinnedFile is a table file held open: while it is, its inode cannot be
+// reused, so finding it still at its path means nothing replaced it.
+type pinnedFile struct {
+	path string
+	f    *os.File
+}
+
+// replaced tells whether a publish has put another file (or none) at the
+// path of any table file since Open. A publish never puts a replaced
+// snapshot back, so a query that finds every file in place afterwards has
+// read only the pinned version.
+func (s *Snapshot) replaced() bool {
+	for _, p := range s.pinned {
+		now, err := os.Stat(p.path)
+		if err != nil {
+			return true
+		}
+		was, err := p.f.Stat()
+		if err != nil || !os.SameFile(now, was) {
+			return true
+		}
+	}
+	return false
 }
 
 // isName accepts the table names tally writes: lower-case words and digits.
@@ -189,6 +285,10 @@ func (s *Snapshot) Close() error {
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}
+	for _, p := range s.pinned {
+		errs = append(errs, p.f.Close())
+	}
+	s.pinned = nil
 	return errors.Join(errs...)
 }
 
@@ -323,6 +423,9 @@ func (s *Snapshot) Query(ctx context.Context, query string, args ...any) (*Resul
 			res.Rows = append(res.Rows, row)
 		}
 	})
+	if s.replaced() {
+		return nil, fmt.Errorf("lake: %s: %w", s.Dir, ErrSnapshotReplaced)
+	}
 	if err != nil {
 		return nil, err
 	}

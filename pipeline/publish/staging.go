@@ -28,6 +28,12 @@ func reached(step string) {
 	}
 }
 
+// SetCrashPoint makes f be called at each step of Commit ("staged", "aside",
+// "renamed", "latest") and of ReplaceDir ("replace-exchanged",
+// "replace-aside"), for tests outside this package that kill a real run
+// there (jobs/hardening); nil removes it. Set it before any Commit runs.
+func SetCrashPoint(f func(step string)) { crashPoint = f }
+
 // Staging is a snapshot being written. The caller writes its table files
 // into Dir and then calls Commit, or Abort to throw them away. A Staging is
 // safe for one goroutine at a time.

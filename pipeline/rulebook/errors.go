@@ -77,12 +77,35 @@ type overrides struct {
 // checkKeys refuses any mapping key that the Go type does not name, with its
 // line, so a typo never silently falls back to a default.
 func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+	k := keyChecker{file: file, seen: map[checked]bool{}}
+	return k.check(n, t, path)
+}
+
+// keyChecker checks each node once per Go type: a node that aliases reach
+// many times (`- *year` a thousand times, each year aliasing a thousand
+// multipliers) is not walked again, so a small file cannot take hours.
+type keyChecker struct {
+	file string
+	seen map[checked]bool
+}
+
+type checked struct {
+	n *yaml.Node
+	t reflect.Type
+}
+
+func (k *keyChecker) check(n *yaml.Node, t reflect.Type, path string) error {
+	file := k.file
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
+	if n == nil || k.seen[checked{n, t}] {
+		return nil
+	}
+	k.seen[checked{n, t}] = true
 	switch {
 	case t == typeOfDate && n.Kind == yaml.ScalarNode:
 		if _, err := date.Parse(n.Value); err != nil {
@@ -90,29 +113,29 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 		}
 	case t == typeOfYAMLNode:
 		// Only a year's overrides are raw nodes.
-		return checkKeys(file, n, typeOfOverrides, path)
+		return k.check(n, typeOfOverrides, path)
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			ft, ok := fields[k.Value]
-			key := join(path, k.Value)
+			name := n.Content[i]
+			ft, ok := fields[name.Value]
+			key := join(path, name.Value)
 			if !ok {
-				return &Error{File: file, Line: k.Line, Key: key, Msg: "unknown key" + suggest(k.Value, fields)}
+				return &Error{File: file, Line: name.Line, Key: key, Msg: "unknown key" + suggest(name.Value, fields)}
 			}
-			if err := checkKeys(file, n.Content[i+1], ft, key); err != nil {
+			if err := k.check(n.Content[i+1], ft, key); err != nil {
 				return err
 			}
 		}
 	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := checkKeys(file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+			if err := k.check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
 				return err
 			}
 		}
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
-			if err := checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := k.check(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
