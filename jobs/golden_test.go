@@ -77,7 +77,14 @@ func tableCSV(t *testing.T, file string) []byte {
 		}
 		reader = e.DB()
 	})
-	rows, err := reader.Query("SELECT COLUMNS(*)::VARCHAR FROM (SELECT * FROM read_parquet(?) ORDER BY ALL)", file)
+	return queryCSV(t, "SELECT COLUMNS(*)::VARCHAR FROM (SELECT * FROM read_parquet(?) ORDER BY ALL)", file)
+}
+
+// queryCSV runs a query through the DuckDB reader of tableCSV and renders
+// the rows as CSV text.
+func queryCSV(t *testing.T, query string, args ...any) []byte {
+	t.Helper()
+	rows, err := reader.Query(query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package jobs_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,44 +21,6 @@ import (
 	"tally/pipeline/engine"
 	"tally/pipeline/publish"
 )
-
-// queryCSV runs a query through the DuckDB reader of tableCSV and renders
-// the rows as CSV text.
-func queryCSV(t *testing.T, query string, args ...any) []byte {
-	t.Helper()
-	rows, err := reader.Query(query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write(cols)
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		rec := make([]string, len(cols))
-		for i, v := range vals {
-			rec[i] = v.String
-			if !v.Valid {
-				rec[i] = `\N`
-			}
-		}
-		_ = w.Write(rec)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	w.Flush()
-	return b.Bytes()
-}
 
 // rejectsCSV is a rejects table but its raw column: the row as it came
 // is a CSV record or JSONL line from files, a JSON object from a database.
