@@ -33,8 +33,10 @@ WITH events AS (
 SELECT e.* EXCLUDE (row_number),
        y.program_year,
        coalesce(fx.usd_per_unit, 1)::DECIMAL(18,10) AS usd_per_unit,
-       CASE WHEN fx.usd_per_unit IS NULL THEN e.tcv::DECIMAL(38,6)
-            ELSE round(e.tcv::DECIMAL(38,6) * fx.usd_per_unit::DECIMAL(38,10), 6)::DECIMAL(38,6) END AS tcv_usd
+       CASE WHEN fx.usd_per_unit IS NULL THEN e.tcv
+            ELSE round_half_away(e.tcv::DECIMAL(38,6) * fx.usd_per_unit,
+                                 e.tcv::DOUBLE * fx.usd_per_unit::DOUBLE, 0.000001)
+       END::DECIMAL(18,6) AS tcv_usd
 FROM events e
 LEFT JOIN day_rates fx ON fx.currency = e.currency AND fx.day = e.booked_on
 LEFT JOIN program_days y ON y.day = e.earned_on

@@ -29,7 +29,8 @@ GROUP BY ALL;
 CREATE OR REPLACE TABLE booking_points AS
 SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
        'base' AS component, NULL::VARCHAR AS rule_id, 0 AS ord, e.tcv_usd,
-       round(e.tcv_usd * y.points_per_usd, 2)::DECIMAL(18,2) AS points
+       round_half_away(e.tcv_usd::DECIMAL(38,6) * y.points_per_usd,
+                       e.tcv_usd::DOUBLE * y.points_per_usd::DOUBLE, 0.01)::DECIMAL(18,2) AS points
 FROM earning_bookings e
 JOIN rule_years y USING (program_year);
 
@@ -38,7 +39,8 @@ JOIN rule_years y USING (program_year);
 INSERT INTO booking_points
 SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
        'multiplier', m.multiplier_id, 1 + m.ord, e.tcv_usd,
-       round(e.tcv_usd * y.points_per_usd * m.bonus, 2)::DECIMAL(18,2)
+       round_half_away(e.tcv_usd::DECIMAL(38,6) * y.points_per_usd * m.bonus,
+                       e.tcv_usd::DOUBLE * y.points_per_usd::DOUBLE * m.bonus::DOUBLE, 0.01)::DECIMAL(18,2)
 FROM earning_bookings e
 JOIN rule_years y USING (program_year)
 JOIN multiplier_rules m USING (program_year)

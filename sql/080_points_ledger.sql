@@ -19,12 +19,14 @@ FROM (
     UNION ALL
     SELECT 'influence:' || claim_id || ':' || booking_id || ':base', partner_id, program_year, booked_on,
            'influence', claim_id, 'base', kind, tcv_usd,
-           round(tcv_usd * points_per_usd * influence_rate, 2)::DECIMAL(18,2), booking_id
+           round_half_away(tcv_usd::DECIMAL(38,6) * points_per_usd * influence_rate,
+                           tcv_usd::DOUBLE * points_per_usd::DOUBLE * influence_rate::DOUBLE, 0.01)::DECIMAL(18,2), booking_id
     FROM influence_awards
     UNION ALL
     SELECT 'influence:' || a.claim_id || ':' || a.booking_id || ':vendor_termination', a.partner_id, a.program_year,
            a.terminated_on, 'influence', a.claim_id, 'vendor_termination', NULL, a.tcv_usd,
-           -round(a.tcv_usd * a.points_per_usd * a.influence_rate, 2)::DECIMAL(18,2), a.booking_id
+           -round_half_away(a.tcv_usd::DECIMAL(38,6) * a.points_per_usd * a.influence_rate,
+                            a.tcv_usd::DOUBLE * a.points_per_usd::DOUBLE * a.influence_rate::DOUBLE, 0.01)::DECIMAL(18,2), a.booking_id
     FROM influence_awards a, as_of s
     WHERE a.booking_status = 'vendor_terminated' AND a.terminated_on <= s.as_of
 );

@@ -82,9 +82,22 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 			return nil, errors.Join(fmt.Errorf("engine: %s (%v): %w", set.stmt, set.arg, err), db.Close())
 		}
 	}
-	// Same inputs, same outputs: keep row order stable through every step.
-	if _, err := db.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
-		return nil, errors.Join(fmt.Errorf("engine: %w", err), db.Close())
+	for _, stmt := range []string{
+		// Same inputs, same outputs: keep row order stable through every step.
+		"SET preserve_insertion_order = true",
+		// DuckDB turns an ASOF join whose right side it estimates small into a
+		// nested loop over the whole left side: the level history took 6 s
+		// instead of 0.7 s at 1M bookings (BENCHMARKS.md). Always sort-merge.
+		"SET asof_loop_join_threshold = 0",
+		// An in-memory database still checkpoints (compresses) its tables
+		// whenever a statement wrote more than checkpoint_threshold: 1.4 s
+		// spent after a statement that ran for 0.07 s. The tables live for
+		// one run; never checkpoint them.
+		"SET checkpoint_threshold = '1TB'",
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return nil, errors.Join(fmt.Errorf("engine: %s: %w", stmt, err), db.Close())
+		}
 	}
 	return e, nil
 }

@@ -259,3 +259,38 @@ func TestCapabilityPointsWhileValid(t *testing.T) {
 		equal(t, asOf, rows(t, e, `SELECT capability_points::VARCHAR FROM partner_levels`), []string{want})
 	}
 }
+
+// The fast exact rounding of sql/000_macros.sql gives what DuckDB's own
+// round() of the exact DECIMAL gives, ties away from zero included, on
+// products of the shapes the rules compute (TCV * FX rate to the
+// millionth, TCV * points_per_usd * bonus to the cent), and refuses a value
+// too large to place rather than round it wrongly.
+func TestRoundHalfAwayMatchesDuckDB(t *testing.T) {
+	e := (&world{}).partner("P1").run(t, "2023-12-31")
+	mismatches := rows(t, e, `
+		WITH v AS (
+		    SELECT (i * 7919 % 100000000)::DECIMAL(18,6) / 1000 * s AS tcv, r
+		    FROM range(1, 200000) t(i), (VALUES (1), (-1)) sign(s),
+		         (VALUES (1.0000000000), (0.0012345678), (1.5), (0.9817000000), (123.4567890123)) rate(r)
+		    UNION ALL
+		    SELECT * FROM (VALUES (0.000001, 0.5), (-0.000001, 0.5), (0.000003, 0.5), (5.0, 0.001),
+		                          (-5.0, 0.001), (15.0, 0.0005), (2.675, 1.0), (0.0, 1.0)) t(tcv, r)
+		),
+		products AS (
+		    SELECT tcv::DECIMAL(38,6) * r::DECIMAL(18,10) AS exact, tcv::DOUBLE * r::DOUBLE AS approx FROM v
+		)
+		SELECT exact::VARCHAR, round(exact, 6)::VARCHAR, round_half_away(exact, approx, 0.000001)::VARCHAR
+		FROM products WHERE round(exact, 6) <> round_half_away(exact, approx, 0.000001)
+		UNION ALL
+		SELECT exact::VARCHAR, round(exact, 2)::VARCHAR, round_half_away(exact, approx, 0.01)::VARCHAR
+		FROM products WHERE round(exact, 2) <> round_half_away(exact, approx, 0.01)
+		LIMIT 5`)
+	equal(t, "rows where round_half_away differs from round", mismatches, nil)
+	equal(t, "ties", rows(t, e, `SELECT round_half_away(x, x::DOUBLE, 0.01)::DECIMAL(18,2)::VARCHAR
+		FROM (VALUES (0.005::DECIMAL(38,6)), (-0.005), (0.015), (-0.015), (0.004999)) t(x)`),
+		[]string{"0.01", "-0.01", "0.02", "-0.02", "0.00"})
+	_, err := e.DB().Exec(`SELECT round_half_away(1e11::DECIMAL(38,6) * 1.2345678901::DECIMAL(18,10), 1e11 * 1.2345678901, 0.000001)`)
+	if err == nil || !strings.Contains(err.Error(), "too large to round exactly") {
+		t.Errorf("a value beyond 2^53 millionths: got %v, want an error", err)
+	}
+}

@@ -1,6 +1,8 @@
 -- Base rows reconcile to the accepted bookings' TCV in USD, per partner and
 -- source: the TCV on base rows equals the TCV of the events that earned, and
--- each base row is that TCV times the year's points_per_usd, rounded.
+-- each base row is that TCV times the year's points_per_usd, rounded half
+-- away from zero to the cent (checked here from the exact difference, not
+-- with the macro that computed it).
 WITH earned AS (
     SELECT partner_id, source, sum(tcv_usd) AS tcv_usd FROM earning_bookings GROUP BY ALL
 ),
@@ -13,7 +15,13 @@ SELECT coalesce(e.partner_id, l.partner_id) AS partner_id, coalesce(e.source, l.
 FROM earned e FULL JOIN ledger l USING (partner_id, source)
 WHERE e.tcv_usd IS DISTINCT FROM l.tcv_usd
 UNION ALL
-SELECT l.partner_id, l.source_id, l.tcv_usd, l.points
-FROM points_ledger l JOIN rule_years y USING (program_year)
-WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')
-  AND l.points <> round(l.tcv_usd * y.points_per_usd, 2)
+SELECT partner_id, source_id, tcv_usd, points
+FROM (
+    SELECT l.partner_id, l.source_id, l.tcv_usd, l.points,
+           l.tcv_usd::DECIMAL(38,6) * y.points_per_usd AS exact,
+           l.points - l.tcv_usd::DECIMAL(38,6) * y.points_per_usd AS off
+    FROM points_ledger l JOIN rule_years y USING (program_year)
+    WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')
+)
+WHERE off > 0.005 OR off < -0.005
+   OR (off = 0.005 AND exact < 0) OR (off = -0.005 AND exact > 0)
