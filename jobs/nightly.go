@@ -142,6 +142,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 
 	settings := o.DuckDB
+	settings.PrivateRaw = true // work/raw is this run's until it is published
 	if settings.TempDir == "" {
 		settings.TempDir = filepath.Join(work, "duckdb")
 	}

@@ -25,14 +25,16 @@ FROM raw_influence_claims c
 WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);
 
 -- Who transacts each deal (customer, opportunity, solution): the partners of
--- its bookings and the partners named in their contracts.
+-- its bookings and the partners named in their contracts; only partners that
+-- claim influence are asked about, so only they are kept.
 CREATE OR REPLACE TABLE deal_transactors AS
 SELECT DISTINCT customer_id, opportunity_id, solution, partner_id
 FROM (
     SELECT customer_id, opportunity_id, solution, partner_id FROM booking_events WHERE source = 'booking'
     UNION ALL
     SELECT customer_id, opportunity_id, solution, unnest(contract_partner_ids) FROM booking_events WHERE source = 'booking'
-);
+)
+SEMI JOIN (SELECT DISTINCT partner_id FROM influence_claim_checks WHERE claim_reason IS NULL) USING (partner_id);
 
 CREATE OR REPLACE TABLE influence_candidates AS
 SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_id,

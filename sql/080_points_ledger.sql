@@ -2,8 +2,12 @@
 -- point-earning row, and every event that earned nothing with its reason.
 -- entry_id is stable across runs: source, source id and component. Row
 -- order is set once, when the snapshot is written (engine.Export).
+--
+-- A view, not a table: its readers (the points and levels models, the checks,
+-- the export) each need a few of its columns, and a 2M-row copy of all of them
+-- per 1M bookings cost a second. entry_id is only built where it is read.
 
-CREATE OR REPLACE TABLE points_ledger AS
+CREATE OR REPLACE VIEW points_ledger AS
 SELECT entry_id, partner_id, program_year, earned_on, source, source_id, component, rule_id,
        tcv_usd, points, booking_id
 FROM (
