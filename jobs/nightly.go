@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"tally/pipeline/engine"
@@ -135,6 +136,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return nil, err
 	}
 	res.Inputs, res.Rejected = landed.Tables, landed.Rejects
+	// Extraction's buffers are garbage now; hand them back to the system
+	// before DuckDB takes its memory_limit, so the two never add up.
+	debug.FreeOSMemory()
 	step("extract", t0)
 	reached("extracted")
 	if o.Strict && landed.Rejects > 0 {

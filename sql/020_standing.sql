@@ -42,5 +42,4 @@ evaluated AS (
 )
 SELECT partner_id, changed_on, good_standing
 FROM evaluated
-QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on)
-ORDER BY partner_id, changed_on;
+QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on);

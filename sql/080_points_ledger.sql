@@ -52,5 +52,4 @@ FROM (
     FROM influence_candidates c
     JOIN influence_awards a USING (partner_id, booking_id)
     WHERE c.reason IS NULL AND c.claim_id <> a.claim_id
-)
-ORDER BY ALL;
+);
