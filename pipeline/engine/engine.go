@@ -240,7 +240,7 @@ func (e *Engine) Checks(ctx context.Context) ([]Check, error) {
 		}
 		c.Passed = c.FailingRows == 0
 		if !c.Passed {
-			c.Columns, c.Sample, err = e.text(ctx, "SELECT * FROM ("+trimSemicolon(string(text))+") LIMIT "+fmt.Sprint(sampleRows))
+			c.Columns, c.Sample, err = e.text(ctx, "SELECT COLUMNS(*)::VARCHAR FROM ("+trimSemicolon(string(text))+") LIMIT "+fmt.Sprint(sampleRows))
 			if err != nil {
 				return nil, fmt.Errorf("engine: check %s: %w", name, err)
 			}

@@ -205,3 +205,41 @@ func TestChecksPassOnATinyProgram(t *testing.T) {
 	}
 	equal(t, "ledger", ledger(t, e, "P1"), []string{"B1|base|-|1.00", "B1|multiplier|saas_subscription|0.50"})
 }
+
+// The checks fail on a ledger that loses, doubles or misrounds an event.
+func TestChecksCatchTampering(t *testing.T) {
+	for _, c := range []struct {
+		name, tamper string
+		failing      []string
+	}{
+		{"base row lost", `DELETE FROM booking_points WHERE source_id = 'B2' AND component = 'base'`,
+			[]string{"base_reconciles_to_bookings", "events_accounted_for"}},
+		{"base row doubled", `INSERT INTO booking_points SELECT * FROM booking_points WHERE source_id = 'B2' AND component = 'base'`,
+			[]string{"base_reconciles_to_bookings", "events_accounted_for"}},
+		{"earning event also denied", `INSERT INTO denials VALUES ('P1', 'booking', 'B1', 'before_enrollment', NULL)`,
+			[]string{"events_accounted_for"}},
+		{"base row a cent off", `UPDATE booking_points SET points = points + 0.01 WHERE source_id = 'B1' AND component = 'base'`,
+			[]string{"base_reconciles_to_bookings"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := (&world{}).partner("P1")
+			w.booking("B1", "P1", "2023-05-01", 1000, "term")
+			w.booking("B2", "P1", "2023-05-02", 2005, "term")
+			e := w.run(t, "2023-06-30")
+			if _, err := e.DB().Exec(c.tamper); err != nil {
+				t.Fatal(err)
+			}
+			checks, err := e.Checks(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failing []string
+			for _, ch := range checks {
+				if !ch.Passed {
+					failing = append(failing, ch.Name)
+				}
+			}
+			equal(t, "failing checks", failing, c.failing)
+		})
+	}
+}

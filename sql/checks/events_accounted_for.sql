@@ -1,15 +1,30 @@
 -- Every booking and OEM credit earned on or before as_of has exactly one
--- base ledger row or exactly one denial: nothing is lost or counted twice;
--- and every base row of a booking or OEM credit is one of those events.
-SELECT source, source_id, sum(events) AS events, sum(base_rows) AS base_rows, sum(denials) AS denials
-FROM (
-    SELECT source, source_id, 1 AS events, 0 AS base_rows, 0 AS denials FROM booking_events
-    UNION ALL
-    SELECT source, source_id, 0, 1, 0 FROM points_ledger
-    WHERE component = 'base' AND source IN ('booking', 'oem_credit')
-    UNION ALL
-    SELECT source, source_id, 0, 0, 1 FROM (SELECT DISTINCT source, source_id, reason FROM denials)
-    WHERE source IN ('booking', 'oem_credit')
+-- base ledger row or exactly one denial, and no other event has any:
+-- nothing is lost or counted twice.
+--
+-- Compared per partner and source as multisets of event ids: their count
+-- and the sum of a 64-bit hash of each id. An id missing, extra or counted
+-- twice changes both (a hash sum that hides it needs a collision of 64-bit
+-- hashes). Grouping by event id instead took 7 s at 10M bookings; by
+-- partner, well under one.
+WITH events AS (
+    SELECT partner_id, source, count(*) AS n, sum(hash(source_id)::HUGEINT) AS h
+    FROM booking_events
+    GROUP BY partner_id, source
+),
+accounted AS (
+    SELECT partner_id, source, count(*) AS n, sum(hash(source_id)::HUGEINT) AS h
+    FROM (
+        SELECT partner_id, source, source_id FROM points_ledger
+        WHERE component = 'base' AND source IN ('booking', 'oem_credit')
+        UNION ALL
+        -- a denial row per reason: two reasons for one event count twice
+        SELECT partner_id, source, source_id FROM denials
+        WHERE source IN ('booking', 'oem_credit')
+    )
+    GROUP BY partner_id, source
 )
-GROUP BY source, source_id
-HAVING sum(events) <> 1 OR sum(base_rows) + sum(denials) <> 1
+SELECT partner_id, source, e.n AS events, a.n AS base_rows_and_denials
+FROM events e
+FULL JOIN accounted a USING (partner_id, source)
+WHERE e.n IS DISTINCT FROM a.n OR e.h IS DISTINCT FROM a.h
