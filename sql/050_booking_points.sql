@@ -83,10 +83,13 @@ WITH capped_events AS (
     ANTI JOIN vendor_terminated v ON v.source = e.source AND v.source_id = e.source_id
 ),
 capped AS (
-    SELECT c.*, p.points
+    -- the points of each capped event so far (base and multipliers)
+    SELECT c.source, c.source_id, any_value(c.partner_id) AS partner_id,
+           any_value(c.program_year) AS program_year, any_value(c.earned_on) AS earned_on,
+           any_value(c.booked_on) AS booked_on, any_value(c.tcv_usd) AS tcv_usd, sum(p.points) AS points
     FROM capped_events c
-    JOIN (SELECT source, source_id, sum(points) AS points FROM booking_points GROUP BY source, source_id) p
-      USING (source, source_id)
+    JOIN booking_points p USING (source, source_id)
+    GROUP BY c.source, c.source_id
 ),
 running AS (
     SELECT c.*, y.cap_max_points AS max_points,
