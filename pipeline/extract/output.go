@@ -14,8 +14,11 @@ import (
 )
 
 // rowGroupRows bounds a row group, so the writer holds at most this many
-// rows' pages in memory and DuckDB can read a big table in parallel.
-const rowGroupRows = 1 << 20
+// rows' pages in memory and DuckDB can read a big table in parallel: it
+// gives each thread whole row groups, so a 1M-row table in one row group
+// was read, and every model built on it run, by one thread. DuckDB's own
+// row group size.
+const rowGroupRows = 122880
 
 // codec is shared by every writer; it pools its encoders. raw/ is read
 // once, right after it is written, so the fastest level wins: against the
