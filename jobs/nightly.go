@@ -192,6 +192,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 
 	t0 = begin("export")
+	if err := e.Release(ctx); err != nil {
+		return res, err
+	}
 	staging, err := publish.Begin(o.Out, res.AsOf, res.RunID)
 	if err != nil {
 		return res, err

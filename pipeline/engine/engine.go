@@ -284,6 +284,44 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 	return out, nil
 }
 
+// exportReads are the tables Export reads besides the output tables: the
+// inputs of the points_ledger view (sql/080_points_ledger.sql).
+var exportReads = []string{"booking_points", "lifecycle_events", "influence_awards", "as_of"}
+
+// Release drops every table Export does not read, once the checks have
+// passed: the memory they hold goes to the export's sorts, which otherwise
+// spill (a 10M-booking run holds several GB of intermediate tables).
+func (e *Engine) Release(ctx context.Context) error {
+	keep := append(slices.Clone(OutputTables), exportReads...)
+	rows, err := e.db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
+		ORDER BY table_name`)
+	if err != nil {
+		return fmt.Errorf("engine: list tables: %w", err)
+	}
+	var drop []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return fmt.Errorf("engine: list tables: %w", err)
+		}
+		if !slices.Contains(keep, t) {
+			drop = append(drop, t)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("engine: list tables: %w", err)
+	}
+	for _, t := range drop {
+		if _, err := e.db.ExecContext(ctx, "DROP TABLE "+ident(t)); err != nil {
+			return fmt.Errorf("engine: release %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
 // text runs a query and returns its rows as text, for messages.
 func (e *Engine) text(ctx context.Context, q string) ([]string, [][]string, error) {
 	rows, err := e.db.QueryContext(ctx, q)
