@@ -125,7 +125,7 @@ const (
 
 func duckdbFlags(c *cobra.Command, s *engine.Settings) {
 	f := c.Flags()
-	f.StringVar(&s.MemoryLimit, "memory-limit", "4GB", "DuckDB memory_limit; larger work spills to --temp-dir")
+	f.StringVar(&s.MemoryLimit, "memory-limit", "3GB", "DuckDB memory_limit; larger work spills to --temp-dir (3GB keeps a 10M-booking run under 4 GiB of RSS)")
 	f.IntVar(&s.Threads, "threads", 0, "DuckDB threads (0: one per core)")
 	f.StringVar(&s.TempDir, "temp-dir", "", "DuckDB temp_directory for spilling (default: inside the lake's work area)")
 }

@@ -126,7 +126,7 @@ func memoryLimit() string {
 	if v := os.Getenv("BENCH_MEMORY_LIMIT"); v != "" {
 		return v
 	}
-	return "4GB"
+	return "3GB"
 }
 
 // floor: DuckDB reads every landing CSV into zstd Parquet and sums TCV per
