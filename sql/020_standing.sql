@@ -43,3 +43,7 @@ evaluated AS (
 SELECT partner_id, changed_on, good_standing
 FROM evaluated
 QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on);
+
+-- Intermediate tables are dropped once their last reader has run: they
+-- hold memory (or spill space) until the end of the run otherwise.
+DROP TABLE standing_dates;

@@ -75,3 +75,6 @@ SELECT e.* EXCLUDE (reason), p.country, p.emerging_market
 FROM booking_events e
 JOIN raw_partners p USING (partner_id)
 WHERE e.reason IS NULL;
+
+DROP TABLE day_rates;
+DROP TABLE oem_credit_standing;

@@ -116,3 +116,7 @@ FROM booking_points p
 JOIN vendor_terminated v USING (source, source_id)
 WHERE p.component IN ('base', 'multiplier')
 GROUP BY ALL;
+
+DROP TABLE multiplier_rules;
+DROP TABLE vendor_terminated;
+DROP TABLE cap_allocation;

@@ -77,3 +77,5 @@ SELECT *
 FROM influence_candidates
 WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY partner_id, booking_id ORDER BY approved_on, claim_id) = 1;
+
+DROP TABLE deal_transactors;

@@ -53,3 +53,6 @@ FROM (
     JOIN influence_awards a USING (partner_id, booking_id)
     WHERE c.reason IS NULL AND c.claim_id <> a.claim_id
 );
+
+DROP TABLE influence_candidates;
+DROP TABLE influence_claim_checks;

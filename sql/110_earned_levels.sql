@@ -177,3 +177,6 @@ ORDER BY partner_id, program_year;
 
 DROP TABLE level_evaluation_days;
 DROP TABLE level_evaluations;
+
+DROP TABLE performance_to_date;
+DROP TABLE capability_states;
