@@ -2,10 +2,7 @@ package jobs_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +10,7 @@ import (
 
 	"tally/jobs"
 	"tally/pipeline/lake"
+	"tally/pipeline/lake/laketest"
 	"tally/pipeline/report"
 )
 
@@ -32,58 +30,10 @@ func freshLake(t *testing.T) string {
 	return dir
 }
 
-// lakeFiles records every file and link of a lake: path -> content hash
-// (or link target), to show a job left the lake byte for byte as it was.
-func lakeFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			out[rel] = "link " + target
-			return err
-		case d.IsDir():
-			out[rel+"/"] = info.Mode().String()
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		sum := sha256.Sum256(b)
-		out[rel] = info.Mode().String() + " " + hex.EncodeToString(sum[:])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func sameFiles(t *testing.T, before, after map[string]string) {
-	t.Helper()
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("%s changed: %q -> %q", k, v, after[k])
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			t.Errorf("%s appeared", k)
-		}
-	}
-}
-
 func TestQuery(t *testing.T) {
 	dir := freshLake(t)
 	ctx := context.Background()
-	before := lakeFiles(t, dir)
+	before := laketest.Files(t, dir)
 
 	res, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: "SELECT partner_id, level, performance_points FROM partner_levels ORDER BY partner_id"})
 	if err != nil {
@@ -119,7 +69,7 @@ func TestQuery(t *testing.T) {
 	if entries, _ := os.ReadDir(outside); len(entries) > 0 {
 		t.Errorf("written outside the lake: %v", entries)
 	}
-	sameFiles(t, before, lakeFiles(t, dir))
+	laketest.SameFiles(t, before, laketest.Files(t, dir))
 
 	if _, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: ""}); jobs.ExitCode(err) != jobs.ExitUsage {
 		t.Errorf("empty SQL: exit %d, want %d", jobs.ExitCode(err), jobs.ExitUsage)
@@ -168,7 +118,7 @@ func TestExplainJob(t *testing.T) {
 func TestReportJob(t *testing.T) {
 	dir := freshLake(t)
 	ctx := context.Background()
-	before := lakeFiles(t, filepath.Join(dir, "snapshots"))
+	before := laketest.Files(t, filepath.Join(dir, "snapshots"))
 	res, err := jobs.Report(ctx, jobs.ReportOptions{Out: dir, ProgramYear: "FY25"})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +139,7 @@ func TestReportJob(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("reports/ holds %d entries, want 1", len(entries))
 	}
-	sameFiles(t, before, lakeFiles(t, filepath.Join(dir, "snapshots")))
+	laketest.SameFiles(t, before, laketest.Files(t, filepath.Join(dir, "snapshots")))
 
 	if _, err := jobs.Report(ctx, jobs.ReportOptions{Out: dir, ProgramYear: "FY99"}); jobs.ExitCode(err) != jobs.ExitUsage {
 		t.Errorf("unknown year: %v, exit %d, want %d", err, jobs.ExitCode(err), jobs.ExitUsage)

@@ -12,6 +12,7 @@ import (
 
 	"tally/jobs"
 	"tally/pipeline/engine"
+	"tally/pipeline/lake/laketest"
 )
 
 // draftRulebook writes fixtures/rulebook.yaml with one edit into a temporary file.
@@ -45,7 +46,7 @@ func simulate(t *testing.T, dir, draft string) *jobs.Simulation {
 
 func TestSimulateLowerSelectThreshold(t *testing.T) {
 	dir := freshLake(t)
-	before := lakeFiles(t, dir)
+	before := laketest.Files(t, dir)
 
 	// The published rulebook itself changes nothing: the comparison is exact.
 	same := simulate(t, dir, draftRulebook(t, "", ""))
@@ -115,7 +116,7 @@ func TestSimulateLowerSelectThreshold(t *testing.T) {
 		}
 	}
 
-	sameFiles(t, before, lakeFiles(t, dir))
+	laketest.SameFiles(t, before, laketest.Files(t, dir))
 }
 
 func TestSimulateRefusesBadDraft(t *testing.T) {

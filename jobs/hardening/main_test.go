@@ -22,6 +22,7 @@ import (
 
 	"tally/jobs"
 	"tally/pipeline/engine"
+	"tally/pipeline/lake/laketest"
 	"tally/pipeline/publish"
 )
 
@@ -57,7 +58,7 @@ func TestMain(m *testing.M) {
 	// publish logs its recoveries to the default logger: expected here
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	var err error
-	if root, err = moduleRoot(); err != nil {
+	if root, err = laketest.Root(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -129,23 +130,6 @@ func runChild(t *testing.T, c childSpec) (killed bool, stderr string) {
 		t.Fatalf("child run %+v: %v", c, err)
 	}
 	return false, errBuf.String()
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // raceEnabled is set by race_test.go: the binary is then built with -race

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"tally/pipeline/engine"
+	"tally/pipeline/lake/laketest"
 )
 
 // hostile maps values of the example program to values that would break
@@ -269,36 +270,6 @@ func TestOutputModes(t *testing.T) {
 	}
 }
 
-// lakeTree is every file under dir with its content, and every directory.
-func lakeTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.IsDir():
-			out[rel] = "dir"
-		case d.Type()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			out[rel] = "-> " + target
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestQueryStaysInTheLake: `tally query` run as users run it cannot write
 // a file, inside the lake or out, nor read one outside the snapshot.
 func TestQueryStaysInTheLake(t *testing.T) {
@@ -308,7 +279,7 @@ func TestQueryStaysInTheLake(t *testing.T) {
 	snap := filepath.Join(lake, "snapshots", "as_of="+asOfA)
 	secret := filepath.Join(outside, "secret.csv")
 	write(t, secret, "password\nhunter2-from-outside\n")
-	before := lakeTree(t, lake)
+	before := laketest.Files(t, lake)
 	for _, q := range []string{
 		"COPY partner_levels TO '" + filepath.Join(outside, "x.csv") + "'",
 		"COPY (SELECT 1 AS x) TO '" + filepath.Join(snap, "partner_levels.parquet") + "' (FORMAT parquet)",
@@ -343,17 +314,7 @@ func TestQueryStaysInTheLake(t *testing.T) {
 	if _, stderr, code := tally(t, "query", "--out", lake, "--as-of", "../../../etc", "SELECT 1"); code != 2 {
 		t.Errorf("--as-of ../../../etc: exit %d, want 2\n%s", code, stderr)
 	}
-	after := lakeTree(t, lake)
-	for name, content := range before {
-		if after[name] != content && name != ".lock" {
-			t.Errorf("%s changed", name)
-		}
-	}
-	for name := range after {
-		if _, ok := before[name]; !ok {
-			t.Errorf("%s appeared in the lake", name)
-		}
-	}
+	laketest.SameFiles(t, before, laketest.Files(t, lake), ".lock")
 	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
 		t.Errorf("files written outside the lake: %v", entries)
 	}
@@ -401,10 +362,18 @@ func TestPostgresPasswordNeverShown(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(lake); err == nil {
-		for name, content := range lakeTree(t, lake) {
-			if strings.Contains(content, password) {
-				t.Errorf("%s holds the password", name)
+		err := filepath.WalkDir(lake, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
 			}
+			b, err := os.ReadFile(p)
+			if strings.Contains(string(b), password) {
+				t.Errorf("%s holds the password", p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }

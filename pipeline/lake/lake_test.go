@@ -2,10 +2,7 @@ package lake_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -99,7 +96,7 @@ func TestQueryValuesAsText(t *testing.T) {
 // must fail, and the lake must be unchanged afterwards.
 func TestQueryIsReadOnly(t *testing.T) {
 	s := open(t)
-	before := tree(t, lakeDir)
+	before := laketest.Files(t, lakeDir)
 	outside := t.TempDir()
 	attempts := []string{
 		"COPY partner_levels TO '" + filepath.Join(s.Dir, "x.csv") + "'",
@@ -142,9 +139,7 @@ func TestQueryIsReadOnly(t *testing.T) {
 	if _, err := s.Query(context.Background(), "SELECT count(*) FROM partner_levels"); err != nil {
 		t.Errorf("after the attempts: %v", err)
 	}
-	if after := tree(t, lakeDir); !equal(before, after) {
-		t.Errorf("the lake changed:\nbefore %v\nafter  %v", before, after)
-	}
+	laketest.SameFiles(t, before, laketest.Files(t, lakeDir))
 	if entries, _ := os.ReadDir(outside); len(entries) > 0 {
 		t.Errorf("files written outside the lake: %v", entries)
 	}
@@ -161,47 +156,6 @@ func TestQueryRefusesWithErrNotReadOnly(t *testing.T) {
 	}
 }
 
-// tree records every file of a directory: path -> sha256 (or link target).
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			out[rel] = "-> " + target
-			return err
-		case d.IsDir():
-			out[rel+"/"] = "dir"
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		sum := sha256.Sum256(b)
-		out[rel] = hex.EncodeToString(sum[:])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestDuckDBLockdown checks the second lock alone: statements sent past
@@ -211,7 +165,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestDuckDBLockdown(t *testing.T) {
 	s := open(t)
 	conn := lake.ConnForTest(s)
-	before := tree(t, lakeDir)
+	before := laketest.Files(t, lakeDir)
 	outside := t.TempDir()
 	for _, q := range []string{
 		"COPY (SELECT 1) TO '" + filepath.Join(outside, "x.csv") + "'",
@@ -237,9 +191,7 @@ func TestDuckDBLockdown(t *testing.T) {
 			t.Errorf("DuckDB allowed: %s", q)
 		}
 	}
-	if after := tree(t, lakeDir); !equal(before, after) {
-		t.Errorf("the lake changed")
-	}
+	laketest.SameFiles(t, before, laketest.Files(t, lakeDir))
 	if entries, _ := os.ReadDir(outside); len(entries) > 0 {
 		t.Errorf("files written outside the lake: %v", entries)
 	}
