@@ -25,3 +25,14 @@ CREATE OR REPLACE MACRO round_fix(exact, c0, unit) AS
 
 CREATE OR REPLACE MACRO round_half_away(exact, approx, unit) AS
     round_fix(exact, round(approx / unit)::BIGINT, unit);
+
+-- A ledger row's entry_id (CONTRACT.md points_ledger), unique and stable:
+-- booking:B1:base, booking:B1:multiplier:rule, oem_credit:O1:base,
+-- lifecycle:L1:base, influence:I1:B1:base, influence:I1:B1:vendor_termination.
+-- One concat (which skips NULLs) rather than a chain of ||: a third of the
+-- time over the 22M rows of a 10M-booking ledger.
+CREATE OR REPLACE MACRO ledger_entry_id(source, source_id, booking_id, component, rule_id) AS
+    concat(source, ':', source_id,
+           CASE WHEN source = 'influence' THEN ':' || booking_id END,
+           ':', component,
+           CASE WHEN source IN ('booking', 'oem_credit') THEN ':' || rule_id END);

@@ -9,11 +9,12 @@
 -- so every enrolled partner earns at least it.
 --
 -- An earned level only changes on a day something it depends on changes:
--- a ledger row's earned_on, a capability's achieved_on or expires_on, a
--- standing change, a program year's start, enrollment. It is evaluated on
--- those days only and kept as change points (earned_levels: valid from a
--- row's valid_from until the partner's next row), which keeps this linear in
--- the ledger. Each row also carries best_rank_in_year: the highest level
+-- a day the performance points cross a threshold (performance_to_date), a
+-- capability's achieved_on or expires_on, a standing change, a program
+-- year's start, enrollment. It is evaluated on those days only and kept as
+-- change points (earned_levels: valid from a row's valid_from until the
+-- partner's next row), which keeps this linear in the ledger and far below
+-- it. Each row also carries best_rank_in_year: the highest level
 -- earned on any day of its program year up to then (section 7: a partner is
 -- up-levelled at once and keeps the level for the rest of the year).
 --
@@ -22,12 +23,33 @@
 -- year_end_levels holds it for every partner (rank_in_good_standing), with
 -- the level earned without good standing (rank_without_standing).
 
--- Performance points of a program year to date, per day a ledger row is earned.
+-- Performance points of a program year to date, kept on the days they move
+-- into another band of the year's performance thresholds (band: how many of
+-- the distinct min_performance_points are met). The earned level depends on
+-- the points only through their band, so between two kept rows it does not
+-- change for want of points, and the evaluation days below need only these
+-- rows rather than every day a ledger row is earned. A row is kept when its
+-- band differs from the band of the points before that day (the first day
+-- of a year: from 0 points, the value an evaluation day before any ledger
+-- row of its year takes). Points can fall (vendor terminations), so a band
+-- can be left and entered again; each crossing is kept.
 CREATE OR REPLACE TABLE performance_to_date AS
-SELECT partner_id, program_year, earned_on,
-       sum(sum(points)) OVER (PARTITION BY partner_id, program_year ORDER BY earned_on) AS performance_points
-FROM points_ledger
-GROUP BY partner_id, program_year, earned_on;
+WITH daily AS (
+    SELECT partner_id, program_year, earned_on, sum(points) AS day_points,
+           sum(sum(points)) OVER (PARTITION BY partner_id, program_year ORDER BY earned_on) AS performance_points
+    FROM points_ledger
+    GROUP BY partner_id, program_year, earned_on
+),
+bands AS (
+    SELECT program_year, list(DISTINCT min_performance_points ORDER BY min_performance_points) AS thresholds
+    FROM level_thresholds
+    GROUP BY program_year
+)
+SELECT d.partner_id, d.program_year, d.earned_on, d.performance_points
+FROM daily d
+JOIN bands b USING (program_year)
+WHERE len(list_filter(b.thresholds, lambda x: x <= d.performance_points))
+   <> len(list_filter(b.thresholds, lambda x: x <= d.performance_points - d.day_points));
 
 -- Capability change points: from valid_from on, until the partner's next row,
 -- the partner has capability_points and meets the capability requirements
@@ -102,7 +124,7 @@ change_days AS (
     UNION
     SELECT e.partner_id, y.starts_on FROM enrolled e JOIN rule_years y ON y.starts_on > e.enrolled_on
     UNION
-    SELECT partner_id, earned_on FROM points_ledger
+    SELECT partner_id, earned_on FROM performance_to_date
     UNION
     SELECT partner_id, achieved_on FROM raw_capabilities
     UNION
