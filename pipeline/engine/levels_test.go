@@ -547,3 +547,43 @@ func TestExampleLevels(t *testing.T) {
 		"P016|community_enrolled", "P022|premier", "P024|select", "P025|select", "P026|terminated",
 	})
 }
+
+// Sections 5 and 7: the earned level follows the performance points both
+// ways. A vendor termination takes them back under select's 900 (the earned
+// level falls, the level is held), a later booking crosses again, and the
+// audit judges the points of the year's last day. The levels model looks at
+// the points only on the days they cross a threshold; this is the case that
+// needs every crossing, down as well as up.
+func TestEarnedLevelFollowsPointsDownAndUpAgain(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.capability("P1", "SC1", "solution_competency", "2023-03-01", "")
+	w.booking("B1", "P1", "2023-05-01", 600_000, "term")
+	b2 := w.booking("B2", "P1", "2023-06-01", 400_000, "term")
+	b2.Status, b2.TerminatedOn = "vendor_terminated", dp("2023-07-01")
+	for _, c := range []struct{ asOf, want string }{
+		{"2023-05-31", "community earned=community baseline=community"}, // 600
+		{"2023-06-01", "select earned=select baseline=community"},       // 1,000
+		{"2023-07-01", "select earned=community baseline=community"},    // 600 again
+	} {
+		if got := level(t, w.run(t, c.asOf), "P1"); got != c.want {
+			t.Errorf("%s: %s, want %s", c.asOf, got, c.want)
+		}
+	}
+	// The year ends at 600 points: demoted at the FY24 audit.
+	e := w.run(t, "2024-03-04")
+	equal(t, "audits at 600", audited(t, e, "P1"), []string{
+		"FY24|2024-03-04|select|community|demoted|community|NULL|NULL|NULL|NULL",
+	})
+	checksPass(t, e)
+
+	// 300 more on 2023-08-01: 900, select again, and kept at the audit.
+	w.booking("B3", "P1", "2023-08-01", 300_000, "term")
+	if got := level(t, w.run(t, "2023-08-01"), "P1"); got != "select earned=select baseline=community" {
+		t.Errorf("2023-08-01: %s", got)
+	}
+	e = w.run(t, "2024-03-04")
+	equal(t, "audits at 900", audited(t, e, "P1"), []string{
+		"FY24|2024-03-04|select|select|retained|select|NULL|NULL|NULL|NULL",
+	})
+	checksPass(t, e)
+}
