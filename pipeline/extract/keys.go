@@ -3,7 +3,10 @@ package extract
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"runtime/debug"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // keyHasher hashes a row's key to 128 bits (two independently seeded
@@ -105,8 +108,17 @@ func (s *keySet) reserve(n int64) {
 
 func (s *keySet) grow() { s.resize(max(1024, 2*len(s.slots))) }
 
+// release gives the set's memory back (and its share of the GC limit).
+func (s *keySet) release() {
+	keyMemory(-int64(len(s.slots)) * slotBytes)
+	s.slots, s.n = nil, 0
+}
+
+const slotBytes = int64(unsafe.Sizeof(keySlot{}))
+
 func (s *keySet) resize(size int) {
 	old := s.slots
+	keyMemory(int64(size-len(old)) * slotBytes)
 	s.slots = make([]keySlot, size)
 	mask := uint64(len(s.slots) - 1)
 	for _, sl := range old {
@@ -119,4 +131,42 @@ func (s *keySet) resize(size int) {
 		}
 		s.slots[i] = sl
 	}
+}
+
+// keyHeadroom is how far the Go heap may grow beyond the live key sets
+// before the collector runs (keyMemory).
+const keyHeadroom = 1 << 30
+
+// keyMem is the memory of the key sets in use, and the GC memory limit the
+// process had before the first of them.
+var keyMem struct {
+	sync.Mutex
+	bytes int64
+	prior int64
+}
+
+// keyMemory accounts for n more (or, negative, fewer) bytes of key slots
+// and sets Go's soft memory limit to the live key sets plus keyHeadroom.
+// By default Go lets the heap grow to twice the live heap between
+// collections; with 3.2 GB of slots at 100M bookings, that let the garbage
+// of parsed rows take extract's RSS to 7.35 GiB (BENCHMARKS.md). The slots
+// hold no pointers, so the more frequent collections do not scan them. The
+// limit never rises above the one the process had (GOMEMLIMIT), and comes
+// back to it when no key set is live.
+func keyMemory(n int64) {
+	keyMem.Lock()
+	defer keyMem.Unlock()
+	if n == 0 {
+		return
+	}
+	if keyMem.bytes == 0 {
+		keyMem.prior = debug.SetMemoryLimit(-1)
+	}
+	keyMem.bytes += n
+	if keyMem.bytes <= 0 {
+		keyMem.bytes = 0
+		debug.SetMemoryLimit(keyMem.prior)
+		return
+	}
+	debug.SetMemoryLimit(min(keyMem.prior, keyMem.bytes+keyHeadroom))
 }

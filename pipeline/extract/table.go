@@ -90,6 +90,7 @@ func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 			snk      = newSink(out, filepath.Join(j.rawDir, "rejects", "."+s.name+".rejects.parquet"))
 		)
 		keys.reserve(j.src.rows())
+		defer keys.release()
 		err := stream(ctx, j.src, len(s.cols), func(batch []record) error {
 			c := snk.next()
 			chk.mem = &c.mem
