@@ -7,6 +7,8 @@
 // DuckDB alone, through the same driver, reading the same landing CSVs into
 // zstd Parquet and summing TCV per partner — the least work any DuckDB-based
 // pipeline must do. It prints a table; BENCHMARKS.md keeps the figures.
+// BENCH_MEMORY_LIMIT sets --memory-limit (default 3GB); BENCH_ON_DISK=1
+// adds --on-disk.
 package main
 
 import (
@@ -95,6 +97,9 @@ func measure(bin, data string, bookings int64) (result, error) {
 	fmt.Fprintf(os.Stderr, "running tally on %d bookings\n", bookings)
 	cmd := exec.Command(bin, "run", "--input", input, "--rulebook", "fixtures/rulebook.yaml",
 		"--as-of", "2026-11-22", "--out", lake, "--log-level", "warn", "--memory-limit", memoryLimit())
+	if os.Getenv("BENCH_ON_DISK") != "" {
+		cmd.Args = append(cmd.Args, "--on-disk")
+	}
 	cmd.Stderr = os.Stderr
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {

@@ -17,7 +17,8 @@ import (
 // TestDeterministic: two runs of the same inputs give byte-identical
 // Parquet (every table file and raw/), and manifests that differ only in
 // the run id, the times and the timings. A synthetic program is run with
-// one DuckDB thread and with four, and must give the same bytes too.
+// one DuckDB thread, with four, and with its tables on disk (--on-disk),
+// and must give the same bytes too.
 func TestDeterministic(t *testing.T) {
 	t.Parallel()
 	t.Run("example", func(t *testing.T) {
@@ -47,17 +48,20 @@ func TestDeterministic(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		first, second := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-		runThreads(t, input, asOfB, first, 1)
-		runThreads(t, input, asOfB, second, 4)
+		first, second, third := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b"), filepath.Join(t.TempDir(), "c")
+		runWith(t, input, asOfB, first, engine.Settings{Threads: 1})
+		runWith(t, input, asOfB, second, engine.Settings{Threads: 4})
 		compareLakes(t, first, second)
+		// --on-disk: the tables in a DuckDB file instead of memory
+		runWith(t, input, asOfB, third, engine.Settings{Threads: 2, OnDisk: true})
+		compareLakes(t, first, third)
 	})
 }
 
-func runThreads(t *testing.T, input, asOf, out string, threads int) {
+func runWith(t *testing.T, input, asOf, out string, s engine.Settings) {
 	t.Helper()
 	if _, err := jobs.Run(context.Background(), jobs.RunOptions{Input: input, Rulebook: rulebook, AsOf: asOf, Out: out,
-		DuckDB: engine.Settings{Threads: threads}}); err != nil {
+		DuckDB: s}); err != nil {
 		t.Fatalf("run %s: %v", asOf, err)
 	}
 }

@@ -34,17 +34,25 @@ type Settings struct {
 	// be read from its Parquet file where the models need it instead of
 	// being copied into a table first (half a second per 1M bookings).
 	PrivateRaw bool
+	// OnDisk keeps the run's tables in a DuckDB database file (in TempDir,
+	// removed by Close) instead of in memory. DuckDB stores a file's tables
+	// compressed, so work far beyond MemoryLimit spills several times less
+	// than in-memory tables, which spill uncompressed; below that it is
+	// slower (BENCHMARKS.md). For runs like 100M bookings, whose spill of
+	// in-memory tables outgrows the disk.
+	OnDisk bool
 }
 
 // streamed are the raw tables read in place when Settings.PrivateRaw: big,
 // and read by one model.
 var streamed = map[string]bool{"bookings": true}
 
-// Engine is an in-memory DuckDB database with the run's tables in it. The
-// caller must Close it.
+// Engine is a DuckDB database (in memory, or a file: Settings.OnDisk) with
+// the run's tables in it. The caller must Close it.
 type Engine struct {
 	db         *sql.DB
 	privateRaw bool
+	dir        string // the database file's directory (Settings.OnDisk), removed by Close
 }
 
 // Step is one model file and how long it took.
@@ -67,14 +75,30 @@ var OutputTables = []string{
 
 // Open starts an in-memory DuckDB with the given settings.
 func Open(ctx context.Context, s Settings) (*Engine, error) {
-	db, err := sql.Open("duckdb", "")
+	var file, dir string
+	if s.OnDisk {
+		var err error
+		if s.TempDir != "" {
+			if err := os.MkdirAll(s.TempDir, 0o755); err != nil {
+				return nil, fmt.Errorf("engine: database directory: %w", err)
+			}
+		}
+		if dir, err = os.MkdirTemp(s.TempDir, "tally-engine-"); err != nil {
+			return nil, fmt.Errorf("engine: database directory: %w", err)
+		}
+		file = filepath.Join(dir, "tally.duckdb")
+	}
+	db, err := sql.Open("duckdb", file)
 	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 		return nil, fmt.Errorf("engine: open duckdb: %w", err)
 	}
 	// One connection: every statement sees the same temp state, and DuckDB
 	// parallelises each query itself.
 	db.SetMaxOpenConns(1)
-	e := &Engine{db: db, privateRaw: s.PrivateRaw}
+	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir}
 	settings := []struct {
 		stmt string
 		arg  any
@@ -89,7 +113,7 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 			continue
 		}
 		if _, err := db.ExecContext(ctx, set.stmt, set.arg); err != nil {
-			return nil, errors.Join(fmt.Errorf("engine: %s (%v): %w", set.stmt, set.arg, err), db.Close())
+			return nil, errors.Join(fmt.Errorf("engine: %s (%v): %w", set.stmt, set.arg, err), e.Close())
 		}
 	}
 	for _, stmt := range []string{
@@ -106,14 +130,20 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 		"SET checkpoint_threshold = '1TB'",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			return nil, errors.Join(fmt.Errorf("engine: %s: %w", stmt, err), db.Close())
+			return nil, errors.Join(fmt.Errorf("engine: %s: %w", stmt, err), e.Close())
 		}
 	}
 	return e, nil
 }
 
-// Close releases the database.
-func (e *Engine) Close() error { return e.db.Close() }
+// Close releases the database (and removes its file, if it has one).
+func (e *Engine) Close() error {
+	err := e.db.Close()
+	if e.dir != "" {
+		err = errors.Join(err, os.RemoveAll(e.dir))
+	}
+	return err
+}
 
 // DB is the database, for callers that query the computed tables.
 func (e *Engine) DB() *sql.DB { return e.db }
@@ -132,6 +162,7 @@ func (e *Engine) Settings(ctx context.Context) (map[string]string, error) {
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err == nil {
 		out["version"] = v
 	}
+	out["on_disk"] = fmt.Sprint(e.dir != "")
 	return out, nil
 }
 

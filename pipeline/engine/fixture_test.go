@@ -96,6 +96,12 @@ func writeRaw[T any](t *testing.T, dir, table string, rows []T) {
 // runs every model for asOf. The engine is closed when the test ends.
 func (w *world) run(t *testing.T, asOf string) *engine.Engine {
 	t.Helper()
+	return w.runWith(t, asOf, engine.Settings{Threads: 2})
+}
+
+// runWith is run with the given engine settings.
+func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.Engine {
+	t.Helper()
 	dir := t.TempDir()
 	for i := range w.partners {
 		w.partners[i].RowNumber = int64(i + 1)
@@ -122,7 +128,7 @@ func (w *world) run(t *testing.T, asOf string) *engine.Engine {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Settings{Threads: 2})
+	e, err := engine.Open(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
+	"tally/pipeline/engine"
 	"tally/pipeline/extract"
 )
 
@@ -292,5 +294,31 @@ func TestRoundHalfAwayMatchesDuckDB(t *testing.T) {
 	_, err := e.DB().Exec(`SELECT round_half_away(1e11::DECIMAL(38,6) * 1.2345678901::DECIMAL(18,10), 1e11 * 1.2345678901, 0.000001)`)
 	if err == nil || !strings.Contains(err.Error(), "too large to round exactly") {
 		t.Errorf("a value beyond 2^53 millionths: got %v, want an error", err)
+	}
+}
+
+// Settings.OnDisk keeps the tables in a DuckDB file under TempDir, gives
+// the same ledger as in memory, and Close removes the file.
+func TestOnDiskEngine(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-05-01", 900_000, "term")
+	const ledger = `SELECT entry_id, points::VARCHAR FROM points_ledger ORDER BY ALL`
+	inMemory := rows(t, w.run(t, "2023-06-01"), ledger)
+
+	tmp := t.TempDir()
+	e := w.runWith(t, "2023-06-01", engine.Settings{Threads: 2, TempDir: tmp, OnDisk: true})
+	var file string
+	if err := e.DB().QueryRow(`SELECT path FROM duckdb_databases() WHERE database_name = current_database()`).Scan(&file); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(file, tmp) {
+		t.Errorf("database %q is not under the temp dir %s", file, tmp)
+	}
+	equal(t, "ledger on disk", rows(t, e, ledger), inMemory)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temp dir after Close: %v", left)
 	}
 }
