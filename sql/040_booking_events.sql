@@ -69,8 +69,9 @@ FROM booking_events
 WHERE reason IS NOT NULL;
 
 -- The events that earn. booking_events carries what the multipliers and the
--- cap ask of the partner (country, emerging_market): this view is read five
--- times, and joining the partners in it cost a 10M-row join each time.
+-- cap ask of the partner (country, emerging_market): this view is read by
+-- several statements, and joining the partners in it redid a join of every
+-- event each time.
 CREATE OR REPLACE VIEW earning_bookings AS
 SELECT * EXCLUDE (reason)
 FROM booking_events

@@ -587,3 +587,24 @@ func TestEarnedLevelFollowsPointsDownAndUpAgain(t *testing.T) {
 	})
 	checksPass(t, e)
 }
+
+// Section 6: a foundational requirement counts while any of its completions
+// is valid. A renewal before the old completion expires keeps the partner in
+// good standing without a break; a renewal after it leaves a gap; a
+// completion that expires the day it is made never counts.
+func TestGoodStandingAcrossRenewals(t *testing.T) {
+	w := (&world{}).partner("OVERLAP").partner("GAP").partner("SAMEDAY")
+	w.lapse("OVERLAP", "integrity_training", "2023-06-01").complete("OVERLAP", "integrity_training", "2023-05-01")
+	w.lapse("GAP", "integrity_training", "2023-06-01").complete("GAP", "integrity_training", "2023-07-01")
+	w.lapse("SAMEDAY", "due_diligence", "2023-06-01")
+	w.requirements = append(w.requirements, extract.Requirement{PartnerID: "SAMEDAY", Requirement: "due_diligence",
+		CompletedOn: d("2023-06-10"), ExpiresOn: dp("2023-06-10")})
+	w.complete("SAMEDAY", "due_diligence", "2023-06-20")
+	e := w.run(t, "2023-09-30")
+	equal(t, "standing", rows(t, e, `SELECT partner_id, changed_on::VARCHAR, good_standing::VARCHAR
+		FROM standing ORDER BY partner_id, changed_on`), []string{
+		"GAP|2020-01-01|true", "GAP|2023-06-01|false", "GAP|2023-07-01|true",
+		"OVERLAP|2020-01-01|true",
+		"SAMEDAY|2020-01-01|true", "SAMEDAY|2023-06-01|false", "SAMEDAY|2023-06-20|true",
+	})
+}
