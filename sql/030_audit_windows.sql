@@ -81,9 +81,10 @@ LEFT JOIN first_window f USING (partner_id, program_year)
 LEFT JOIN second_window s USING (partner_id, program_year);
 
 -- The day each partnership ended, if it has: partners.terminated_on, or the
--- day after the second window of the first audit it did not survive.
+-- day after the second window of the first audit it did not survive (on a
+-- tie, the reason first in text order, whatever the order of the rows).
 CREATE OR REPLACE TABLE partner_end AS
-SELECT partner_id, min(ended_on) AS ended_on, arg_min(reason, ended_on) AS reason
+SELECT partner_id, min(ended_on) AS ended_on, arg_min(reason, (ended_on, reason)) AS reason
 FROM (
     SELECT partner_id, terminated_on AS ended_on, 'partners.terminated_on' AS reason
     FROM raw_partners WHERE terminated_on IS NOT NULL

@@ -49,7 +49,7 @@ WITH events AS (
 )
 SELECT partner_id, valid_from, baseline_rank, reason
 FROM events
-QUALIFY row_number() OVER (PARTITION BY partner_id, valid_from ORDER BY priority DESC) = 1
+QUALIFY row_number() OVER (PARTITION BY partner_id, valid_from ORDER BY priority DESC, baseline_rank DESC, reason) = 1
 ORDER BY partner_id, valid_from;
 
 -- The audit windows' fixed levels, up to the day before a reinstatement or
