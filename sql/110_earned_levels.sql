@@ -53,8 +53,12 @@ WHERE len(list_filter(b.thresholds, lambda x: x <= d.performance_points))
 
 -- Capability change points: from valid_from on, until the partner's next row,
 -- the partner has capability_points and meets the capability requirements
--- (points and kinds) of the levels in capability_ranks. Every partner has a
--- row at each year's start, where the points per kind may change.
+-- (points and kinds) of the levels in capability_ranks, a set of level
+-- ranks as bits (bit r set: rank r is met; the rulebook allows at most 64
+-- levels). Every partner has a row at each year's start, where the points
+-- per kind may change. (A bit set rather than a list: an ordered list
+-- aggregate keeps every group's values in memory, which at 100M bookings
+-- did not fit the memory_limit; bit_or's state is one number.)
 CREATE OR REPLACE TABLE capability_states AS
 WITH change_dates AS (
     SELECT partner_id, achieved_on AS d FROM raw_capabilities
@@ -96,7 +100,7 @@ kinds_short AS (
     WHERE coalesce(k.capabilities, 0) < l.min_count
 ),
 levels_met AS (
-    SELECT s.partner_id, s.d, list(l.level_rank ORDER BY l.level_rank) AS capability_ranks
+    SELECT s.partner_id, s.d, bit_or(1::UBIGINT << l.level_rank) AS capability_ranks
     FROM capability_points s
     JOIN level_thresholds l ON l.program_year = s.program_year AND s.capability_points >= l.min_capability_points
     ANTI JOIN kinds_short k ON k.partner_id = s.partner_id AND k.d = s.d AND k.level_id = l.level_id
@@ -171,7 +175,7 @@ ranked AS (
     JOIN level_thresholds l
       ON l.program_year = f.program_year
      AND f.performance_points >= l.min_performance_points
-     AND list_contains(f.capability_ranks, l.level_rank)
+     AND (f.capability_ranks >> l.level_rank) & 1 = 1
     GROUP BY ALL
 )
 SELECT r.*,

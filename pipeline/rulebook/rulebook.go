@@ -32,6 +32,11 @@ var CapabilityKinds = []string{"solution_competency", "master_services_competenc
 // reserved: no rulebook level may use the name.
 const Terminated = "terminated"
 
+// MaxLevels is the most levels a rulebook may have: the level models keep
+// the levels a partner's capabilities meet as the bits of one 64-bit number
+// (sql/110_earned_levels.sql).
+const MaxLevels = 64
+
 // ReenrollmentFee is the requirement a partner completes to be reinstated in
 // the second audit window (RULES.md section 8).
 const ReenrollmentFee = "reenrollment_fee"

@@ -2,6 +2,7 @@ package rulebook_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -182,5 +183,25 @@ levels: [{id: base}, {id: community, good_standing: true}]
 	}
 	if rb.Audit.RemediationDays != 90 || rb.Audit.ReenrollDays != 120 || len(rb.Renewal.NotifyDaysBefore) != 3 {
 		t.Errorf("audit defaults = %+v %+v", rb.Audit, rb.Renewal)
+	}
+}
+
+// The level models hold the levels a partner's capabilities meet as the bits
+// of one 64-bit number, so a rulebook may have 64 levels and not 65.
+func TestAtMostMaxLevels(t *testing.T) {
+	text := func(n int) string {
+		var b strings.Builder
+		b.WriteString("license_types: [saas]\nprogram_years: [{id: Y1, starts_on: 2024-01-01, ends_on: 2024-12-31, audit_on: 2025-01-15}]\nlevels:\n  - {id: l0}\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "  - {id: l%d, good_standing: true, min_performance_points: %d}\n", i, i*10)
+		}
+		return b.String()
+	}
+	if _, err := rulebook.Parse("rb.yaml", []byte(text(rulebook.MaxLevels))); err != nil {
+		t.Fatalf("%d levels refused: %v", rulebook.MaxLevels, err)
+	}
+	_, err := rulebook.Parse("rb.yaml", []byte(text(rulebook.MaxLevels+1)))
+	if !errors.Is(err, rulebook.ErrInvalid) || !strings.Contains(err.Error(), "at most 64") {
+		t.Fatalf("%d levels: err = %v, want a refusal naming the limit", rulebook.MaxLevels+1, err)
 	}
 }

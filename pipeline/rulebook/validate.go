@@ -81,6 +81,9 @@ func (v *validator) rulebook() {
 	if len(rb.Levels) < 2 {
 		v.fail(v.line("levels"), "levels", "at least two levels are required (the lowest, and the one partners are sent to for remediation)")
 	}
+	if len(rb.Levels) > MaxLevels {
+		v.fail(v.line("levels"), "levels", "%d levels: at most %d are allowed", len(rb.Levels), MaxLevels)
+	}
 	if d := firstDuplicate(rb.FoundationalRequirements); d != "" {
 		v.fail(v.line("foundational_requirements"), "foundational_requirements", "%q is listed twice", d)
 	}
