@@ -132,3 +132,29 @@ func TestInfluenceOpportunityEarliestClaimAndTermination(t *testing.T) {
 	l, _ = influenceLedger(t, w, "2023-08-31")
 	equal(t, "before the termination", l, []string{"SS|EARLY|B1|base|2023-06-01|2.00"})
 }
+
+// Section 4: "registered in solution_services on the booking date", with
+// registrations that overlap, nest, end (exclusive) and are empty: a
+// booking inside an earlier, longer registration is covered even when a
+// later-starting, shorter one has ended.
+func TestInfluenceSolutionServicesRegistrationPeriods(t *testing.T) {
+	w := (&world{}).partner("RES").partner("SS")
+	w.models = append(w.models[:1], // SS: only these
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2023-01-01"), EndedOn: dp("2023-07-01")},
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2023-03-01"), EndedOn: dp("2023-04-01")},
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2023-08-01"), EndedOn: dp("2023-08-01")},
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_reseller", RegisteredOn: d("2023-08-01")},
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2023-09-01")},
+	)
+	w.influence = []extract.InfluenceClaim{claim("I1", "SS", "sir", "2023-02-01")}
+	w.acme("B-0501", "RES", "2023-05-01", 1000) // in the first registration, after the nested one ended
+	w.acme("B-0701", "RES", "2023-07-01", 1000) // the day the first ended
+	w.acme("B-0801", "RES", "2023-08-01", 1000) // an empty registration; reseller only
+	w.acme("B-0901", "RES", "2023-09-01", 1000) // registered again
+	l, dn := influenceLedger(t, w, "2023-12-31")
+	equal(t, "ledger", l, []string{"SS|I1|B-0501|base|2023-05-01|1.00", "SS|I1|B-0901|base|2023-09-01|1.00"})
+	equal(t, "denials", dn, []string{
+		"SS|I1|not_solution_services|booking B-0701",
+		"SS|I1|not_solution_services|booking B-0801",
+	})
+}
