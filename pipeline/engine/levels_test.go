@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -607,4 +608,34 @@ func TestGoodStandingAcrossRenewals(t *testing.T) {
 		"OVERLAP|2020-01-01|true",
 		"SAMEDAY|2020-01-01|true", "SAMEDAY|2023-06-01|false", "SAMEDAY|2023-06-20|true",
 	})
+}
+
+// Section 7 with the rulebook's most levels (rulebook.MaxLevels): the levels
+// a partner's capabilities meet are bits of one 64-bit number, so the top
+// ranks must work as the low ones do. The top level asks for a solution
+// competency, the one below it for a master services competency: each
+// partner earns the one whose kind it has.
+func TestEarnedLevelAtTheHighestRanks(t *testing.T) {
+	var rb strings.Builder
+	rb.WriteString("license_types: [term]\nprogram_years: [{id: Y1, starts_on: 2023-01-01, ends_on: 2023-12-31, audit_on: 2024-02-01}]\n")
+	rb.WriteString("capability_points: {solution_competency: 100, master_services_competency: 100}\nlevels:\n  - {id: l0}\n")
+	for i := 1; i < rulebook.MaxLevels; i++ {
+		kinds := ""
+		switch i {
+		case rulebook.MaxLevels - 1:
+			kinds = ", required_capabilities: {solution_competency: 1}"
+		case rulebook.MaxLevels - 2:
+			kinds = ", required_capabilities: {master_services_competency: 1}"
+		}
+		fmt.Fprintf(&rb, "  - {id: l%d, good_standing: true, min_performance_points: %d%s}\n", i, i*10, kinds)
+	}
+	w := (&world{rulebook: rb.String()}).partner("SC").partner("MS")
+	w.capability("SC", "SC1", "solution_competency", "2023-01-01", "")
+	w.capability("MS", "MS1", "master_services_competency", "2023-01-01", "")
+	w.booking("B1", "SC", "2023-03-01", 1_000_000, "term")
+	w.booking("B2", "MS", "2023-03-01", 1_000_000, "term")
+	e := w.run(t, "2023-06-30")
+	equal(t, "levels", rows(t, e, `SELECT partner_id, earned_level, level FROM partner_levels ORDER BY partner_id`),
+		[]string{"MS|l62|l62", "SC|l63|l63"})
+	checksPass(t, e)
 }
