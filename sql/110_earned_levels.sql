@@ -57,8 +57,9 @@ WHERE len(list_filter(b.thresholds, lambda x: x <= d.performance_points))
 -- ranks as bits (bit r set: rank r is met; the rulebook allows at most 64
 -- levels). Every partner has a row at each year's start, where the points
 -- per kind may change. (A bit set rather than a list: an ordered list
--- aggregate keeps every group's values in memory, which at 100M bookings
--- did not fit the memory_limit; bit_or's state is one number.)
+-- aggregate buffers every group's values until it sorts them; bit_or's
+-- state is one number. Whether the list was what ran out of memory at 100M
+-- bookings with a 3GB memory_limit was not shown, see BENCHMARKS.md.)
 CREATE OR REPLACE TABLE capability_states AS
 WITH change_dates AS (
     SELECT partner_id, achieved_on AS d FROM raw_capabilities

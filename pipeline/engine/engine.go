@@ -121,8 +121,8 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 		// Same inputs, same outputs: keep row order stable through every step
 		// (every output is also written sorted on a total order, and ties in
 		// sql/ are broken on values). Turning it off was measured: no faster
-		// at 10M bookings (back-to-back runs within 1%), 0.3 GiB more peak
-		// RSS (BENCHMARKS.md).
+		// at 10M bookings in alternating runs (112.8 s and 123.4 s against
+		// 112.5 s and 113.6 s), 0.3 GiB more peak RSS (BENCHMARKS.md).
 		"SET preserve_insertion_order = true",
 		// DuckDB turns an ASOF join whose right side it estimates small into a
 		// nested loop over the whole left side: the level history took 6 s
