@@ -128,6 +128,8 @@ func duckdbFlags(c *cobra.Command, s *engine.Settings) {
 	f.StringVar(&s.MemoryLimit, "memory-limit", "3GB", "DuckDB memory_limit; larger work spills to --temp-dir (3GB keeps a 10M-booking run under 4 GiB of RSS)")
 	f.IntVar(&s.Threads, "threads", 0, "DuckDB threads (0: one per core)")
 	f.StringVar(&s.TempDir, "temp-dir", "", "DuckDB temp_directory for spilling (default: inside the lake's work area)")
+	f.Int64Var(&s.SplitAbove, "split-above", 0, fmt.Sprintf("compute a run with more bookings than this in ranges of partners, one range at a time (0: %d; -1: never)", engine.DefaultSplitAbove))
+	f.Int64Var(&s.RangeBookings, "range-bookings", 0, fmt.Sprintf("with --split-above: the most bookings in one range of partners (0: %d)", engine.DefaultRangeBookings))
 	f.BoolVar(&s.OnDisk, "on-disk", false, "keep the run's tables in a compressed DuckDB file under --temp-dir instead of in memory: slower, but spills several times less (for 100M bookings)")
 }
 

@@ -43,6 +43,7 @@ type RunResult struct {
 	Outputs  []engine.Output       `json:"outputs"`
 	Checks   []engine.Check        `json:"checks"`
 	Steps    []publish.Step        `json:"steps"`
+	Ranges   []engine.Range        `json:"ranges,omitempty"` // the partner ranges computed one at a time, if the run was split
 	Pruned   []string              `json:"pruned,omitempty"`
 }
 
@@ -155,55 +156,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return res, err
 	}
 	defer e.Close()
-	t0 = begin("load")
-	if err := e.LoadRaw(ctx, filepath.Join(work, "raw")); err != nil {
-		return res, err
+	compute := computeWhole
+	if engine.Split(acceptedRows(landed.Tables, "bookings"), settings) {
+		compute = computeRanges
 	}
-	if err := e.LoadRules(ctx, rb.Tables(asOf)); err != nil {
-		return res, err
-	}
-	step("load", t0)
-	reached("loaded")
-	t0 = begin("compute")
-	models, err := e.Run(ctx)
+	c, err := compute(ctx, e, o, rb, asOf, filepath.Join(work, "raw"), work, res, progress, begin, step)
 	if err != nil {
 		return res, err
 	}
-	step("compute", t0)
-	reached("computed")
-	for _, m := range models {
-		log.Debug("model", "name", m.Name, "seconds", m.Seconds)
-	}
-
-	t0 = begin("checks")
-	res.Checks, err = e.Checks(ctx)
-	if err != nil {
-		return res, err
-	}
-	step("checks", t0)
-	reached("checked")
-	if failed := failedChecks(res.Checks); len(failed) > 0 {
-		dir, kerr := publish.KeepFailed(o.Out, res.RunID, failureFiles(failed))
-		for _, c := range failed {
-			log.Error("check failed", "check", c.Name, "failing_rows", c.FailingRows, "first", firstRow(c))
-		}
-		return res, errors.Join(fmt.Errorf("%d of %d checks failed, nothing published; failing rows kept in %s: %w",
-			len(failed), len(res.Checks), dir, ErrChecks), kerr)
-	}
-
-	t0 = begin("export")
-	if err := e.Release(ctx); err != nil {
-		return res, err
-	}
-	staging, err := publish.Begin(o.Out, res.AsOf, res.RunID)
-	if err != nil {
-		return res, err
-	}
-	reached("staging")
-	outputs, err := e.Export(ctx, staging.Dir)
-	if err != nil {
-		return res, errors.Join(err, staging.Abort())
-	}
+	staging, outputs, models, t0 := c.staging, c.outputs, c.models, c.exportStart
 	res.Outputs = outputs
 	reached("exported")
 	duck, err := e.Settings(ctx)

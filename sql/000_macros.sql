@@ -26,6 +26,13 @@ CREATE OR REPLACE MACRO round_fix(exact, c0, unit) AS
 CREATE OR REPLACE MACRO round_half_away(exact, approx, unit) AS
     round_fix(exact, round(approx / unit)::BIGINT, unit);
 
+-- TCV in USD, kept to 6 decimals (a millionth of a dollar), with the rate
+-- of the booking's day (NULL for USD: no conversion).
+CREATE OR REPLACE MACRO to_usd(tcv, usd_per_unit) AS
+    CASE WHEN usd_per_unit IS NULL THEN tcv
+         ELSE round_half_away(tcv::DECIMAL(38,6) * usd_per_unit, tcv::DOUBLE * usd_per_unit::DOUBLE, 0.000001)
+    END::DECIMAL(18,6);
+
 -- A ledger row's entry_id (CONTRACT.md points_ledger), unique and stable:
 -- booking:B1:base, booking:B1:multiplier:rule, oem_credit:O1:base,
 -- lifecycle:L1:base, influence:I1:B1:base, influence:I1:B1:vendor_termination.

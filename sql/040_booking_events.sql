@@ -17,6 +17,8 @@ WITH days AS (
     SELECT DISTINCT currency, booked_on AS day FROM raw_bookings WHERE currency <> 'USD'
     UNION
     SELECT DISTINCT currency, booked_on FROM raw_oem_credits WHERE currency <> 'USD'
+    UNION
+    SELECT DISTINCT currency, booked_on FROM raw_deal_bookings WHERE currency <> 'USD'
 )
 SELECT d.currency, d.day, fx.usd_per_unit
 FROM days d
@@ -46,10 +48,7 @@ WITH events AS (
 SELECT e.source, e.source_id, e.partner_id, e.customer_id, e.opportunity_id, e.solution,
        e.booked_on, e.earned_on, e.license_type, e.tags, e.contract_partner_ids, e.status,
        e.terminated_on, y.program_year, p.country, p.emerging_market,
-       CASE WHEN fx.usd_per_unit IS NULL THEN e.tcv
-            ELSE round_half_away(e.tcv::DECIMAL(38,6) * fx.usd_per_unit,
-                                 e.tcv::DOUBLE * fx.usd_per_unit::DOUBLE, 0.000001)
-       END::DECIMAL(18,6) AS tcv_usd,
+       to_usd(e.tcv, fx.usd_per_unit) AS tcv_usd,
        CASE
            WHEN y.program_year IS NULL THEN 'outside_program_year'
            WHEN e.earned_on < p.enrolled_on THEN 'before_enrollment'
@@ -76,6 +75,31 @@ CREATE OR REPLACE VIEW earning_bookings AS
 SELECT * EXCLUDE (reason)
 FROM booking_events
 WHERE reason IS NULL;
+
+-- Bookings of partners outside this run that an influence claim of this
+-- run may name (section 4: influence is earned on another partner's deal).
+-- Empty unless the engine runs the partners in ranges (engine.Split): then
+-- they are the other ranges' bookings on a customer and solution named by an
+-- approved influence claim of this range, converted as the events are.
+CREATE OR REPLACE TABLE deal_bookings AS
+SELECT b.booking_id, b.partner_id, b.customer_id, b.opportunity_id, b.solution, b.booked_on,
+       b.contract_partner_ids, b.status, b.terminated_on, y.program_year,
+       to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd
+FROM raw_deal_bookings b
+LEFT JOIN day_rates fx ON fx.currency = b.currency AND fx.day = b.booked_on
+LEFT JOIN program_days y ON y.day = b.booked_on
+WHERE b.booked_on <= (SELECT as_of FROM as_of);
+
+-- Every booking an influence claim may name: this run's and the others'.
+CREATE OR REPLACE VIEW influence_bookings AS
+SELECT source_id AS booking_id, partner_id, customer_id, opportunity_id, solution, booked_on,
+       contract_partner_ids, status, terminated_on, program_year, tcv_usd
+FROM booking_events
+WHERE source = 'booking'
+UNION ALL
+SELECT booking_id, partner_id, customer_id, opportunity_id, solution, booked_on,
+       contract_partner_ids, status, terminated_on, program_year, tcv_usd
+FROM deal_bookings;
 
 DROP TABLE day_rates;
 DROP TABLE oem_credit_standing;

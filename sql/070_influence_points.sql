@@ -30,14 +30,14 @@ WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);
 CREATE OR REPLACE TABLE deal_transactors AS
 SELECT DISTINCT customer_id, opportunity_id, solution, partner_id
 FROM (
-    SELECT customer_id, opportunity_id, solution, partner_id FROM booking_events WHERE source = 'booking'
+    SELECT customer_id, opportunity_id, solution, partner_id FROM influence_bookings
     UNION ALL
-    SELECT customer_id, opportunity_id, solution, unnest(contract_partner_ids) FROM booking_events WHERE source = 'booking'
+    SELECT customer_id, opportunity_id, solution, unnest(contract_partner_ids) FROM influence_bookings
 )
 SEMI JOIN (SELECT DISTINCT partner_id FROM influence_claim_checks WHERE claim_reason IS NULL) USING (partner_id);
 
 CREATE OR REPLACE TABLE influence_candidates AS
-SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_id,
+SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.booking_id,
        b.partner_id AS transacting_partner_id, b.program_year, b.booked_on, b.tcv_usd,
        b.status AS booking_status, b.terminated_on,
        CASE
@@ -56,8 +56,8 @@ SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.source_id AS booking_i
        END AS reason,
        y.points_per_usd, y.influence_rate
 FROM influence_claim_checks c
-JOIN booking_events b
-  ON b.source = 'booking' AND b.customer_id = c.customer_id AND b.solution = c.solution
+JOIN influence_bookings b
+  ON b.customer_id = c.customer_id AND b.solution = c.solution
  AND b.booked_on >= c.approved_on
 JOIN raw_partners p ON p.partner_id = c.partner_id
 LEFT JOIN deal_transactors t
@@ -79,3 +79,5 @@ WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY partner_id, booking_id ORDER BY approved_on, claim_id) = 1;
 
 DROP TABLE deal_transactors;
+DROP VIEW influence_bookings;
+DROP TABLE deal_bookings;

@@ -41,6 +41,12 @@ type Settings struct {
 	// slower (BENCHMARKS.md). For runs like 100M bookings, whose spill of
 	// in-memory tables outgrows the disk.
 	OnDisk bool
+	// SplitAbove: a run with more bookings than this is computed in ranges
+	// of partners of at most RangeBookings bookings each (ranges.go);
+	// 0 = DefaultSplitAbove, below 0 = always in one piece.
+	SplitAbove int64
+	// RangeBookings: the most bookings in one range (0 = DefaultRangeBookings).
+	RangeBookings int64
 }
 
 // streamed are the raw tables read in place when Settings.PrivateRaw: big,
@@ -188,6 +194,11 @@ func (e *Engine) LoadRaw(ctx context.Context, rawDir string) error {
 		if _, err := e.db.ExecContext(ctx, stmt, args...); err != nil {
 			return fmt.Errorf("engine: load %s: %w", file, err)
 		}
+	}
+	// Every partner is in this run: no other partner's booking to add for
+	// influence (sql/040_booking_events.sql, Split).
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW raw_deal_bookings AS SELECT * FROM raw_bookings WHERE false"); err != nil {
+		return fmt.Errorf("engine: deal bookings: %w", err)
 	}
 	return nil
 }

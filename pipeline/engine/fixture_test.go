@@ -102,23 +102,7 @@ func (w *world) run(t *testing.T, asOf string) *engine.Engine {
 // runWith is run with the given engine settings.
 func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.Engine {
 	t.Helper()
-	dir := t.TempDir()
-	for i := range w.partners {
-		w.partners[i].RowNumber = int64(i + 1)
-	}
-	for i := range w.bookings {
-		w.bookings[i].RowNumber = int64(i + 1)
-	}
-	writeRaw(t, dir, "partners", w.partners)
-	writeRaw(t, dir, "business_models", w.models)
-	writeRaw(t, dir, "requirements", w.requirements)
-	writeRaw(t, dir, "bookings", w.bookings)
-	writeRaw(t, dir, "oem_credits", w.oem)
-	writeRaw(t, dir, "lifecycle_claims", w.lifecycle)
-	writeRaw(t, dir, "influence_claims", w.influence)
-	writeRaw(t, dir, "capabilities", w.capabilities)
-	writeRaw(t, dir, "fx_rates", w.fx)
-	writeRaw(t, dir, "rejects", []extract.Reject{})
+	dir := w.land(t)
 	text := w.rulebook
 	if text == "" {
 		text = baseRulebook(t)
@@ -143,6 +127,29 @@ func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.En
 		t.Fatal(err)
 	}
 	return e
+}
+
+// land writes the world's rows as a raw directory, as extract lands them.
+func (w *world) land(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range w.partners {
+		w.partners[i].RowNumber = int64(i + 1)
+	}
+	for i := range w.bookings {
+		w.bookings[i].RowNumber = int64(i + 1)
+	}
+	writeRaw(t, dir, "partners", w.partners)
+	writeRaw(t, dir, "business_models", w.models)
+	writeRaw(t, dir, "requirements", w.requirements)
+	writeRaw(t, dir, "bookings", w.bookings)
+	writeRaw(t, dir, "oem_credits", w.oem)
+	writeRaw(t, dir, "lifecycle_claims", w.lifecycle)
+	writeRaw(t, dir, "influence_claims", w.influence)
+	writeRaw(t, dir, "capabilities", w.capabilities)
+	writeRaw(t, dir, "fx_rates", w.fx)
+	writeRaw(t, dir, "rejects", []extract.Reject{})
+	return dir
 }
 
 // rows runs a query and returns its rows as "a|b|c" strings (NULL for nulls).

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Partner ranges: every rule but influence is a rule about one partner's own
+// rows, so a big run is computed one range of partners (in partner_id order)
+// at a time, each small enough for memory, and the ranges' outputs, each
+// sorted, are appended in range order: the files are sorted by partner_id
+// with no global sort, and memory stays flat however many partners there
+// are (BENCHMARKS.md). Influence is earned on other partners' bookings: a
+// range also gets the other ranges' bookings on a customer and solution that
+// one of its approved influence claims names (raw_deal_bookings,
+// sql/040_booking_events.sql).
+//
+// The flow: PlanRanges and SplitRaw once; for each range LoadRange, Run,
+// Checks, Release and Export to a directory of its own; then Concat.
+
+// DefaultRangeBookings is how many bookings a range holds at most (a partner
+// with more is a range of its own) when Settings.RangeBookings is 0.
+// DefaultSplitAbove is the most bookings a run computes in one piece when
+// Settings.SplitAbove is 0. Measured at 10M bookings (BENCHMARKS.md): in one
+// piece 152-154 s, in four ranges 170-185 s (splitting the raw tables and
+// appending the ranges' files cost more than the ranges saved), and a run
+// in one piece stays within the default memory_limit up to there.
+const (
+	DefaultRangeBookings = 2_500_000
+	DefaultSplitAbove    = 10_000_000
+)
+
+// Split says whether a run of this many bookings is computed in ranges.
+func Split(bookings int64, s Settings) bool {
+	above := s.SplitAbove
+	if above == 0 {
+		above = DefaultSplitAbove
+	}
+	return above > 0 && bookings > above
+}
+
+// partnerTables are the input tables split by partner; the others
+// (fx_rates, rejects) are the same for every range.
+var partnerTables = []string{
+	"partners", "business_models", "requirements", "bookings", "oem_credits",
+	"lifecycle_claims", "influence_claims", "capabilities",
+}
+
+// Range is one range of partners, run on its own.
+type Range struct {
+	Index        int    `json:"index"`
+	FirstPartner string `json:"first_partner"`
+	LastPartner  string `json:"last_partner"`
+	Partners     int64  `json:"partners"`
+	Bookings     int64  `json:"bookings"`
+}
+
+func rawFile(rawDir, table string) string {
+	return filepath.Join(rawDir, table, table+".parquet")
+}
+
+// PlanRanges cuts the partners of rawDir, in partner_id order, into ranges
+// of at most perRange bookings (0: DefaultRangeBookings; below 0: one range),
+// (a partner with more is a range of its own), and keeps each partner's
+// range in the temporary table range_of for SplitRaw.
+func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) ([]Range, error) {
+	if perRange == 0 {
+		perRange = DefaultRangeBookings
+	}
+	if perRange < 0 {
+		perRange = 1 << 62
+	}
+	// A range starts at the partner whose bookings before it (in partner_id
+	// order) reach the next multiple of perRange; ranges left empty by a big
+	// partner are skipped (dense_rank).
+	stmt := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE range_of AS
+		WITH n AS (SELECT partner_id, count(*) AS bookings FROM read_parquet(%s) GROUP BY partner_id),
+		p AS (SELECT p.partner_id, coalesce(n.bookings, 0) AS bookings
+		      FROM read_parquet(%s) p LEFT JOIN n USING (partner_id)),
+		s AS (SELECT partner_id, bookings,
+		             (sum(bookings) OVER (ORDER BY partner_id ROWS UNBOUNDED PRECEDING) - bookings) // %d AS k
+		      FROM p)
+		SELECT partner_id, bookings, (dense_rank() OVER (ORDER BY k) - 1)::INTEGER AS range_index FROM s`,
+		literal(rawFile(rawDir, "bookings")), literal(rawFile(rawDir, "partners")), perRange)
+	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT range_index, min(partner_id), max(partner_id), count(*), sum(bookings)::BIGINT
+		FROM range_of GROUP BY range_index ORDER BY range_index`)
+	if err != nil {
+		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
+	}
+	defer rows.Close()
+	var out []Range
+	for rows.Next() {
+		var r Range
+		if err := rows.Scan(&r.Index, &r.FirstPartner, &r.LastPartner, &r.Partners, &r.Bookings); err != nil {
+			return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
+	}
+	if len(out) == 0 { // no partners: one empty range
+		out = []Range{{}}
+	}
+	return out, nil
+}
+
+// SplitRaw writes the partner tables of rawDir under splitDir, one directory
+// per range (splitDir/<table>/range_index=<i>/), in one pass over each
+// table: reading a range's rows from the whole file instead costs a scan of
+// it per range. Every row lands in exactly one range: a row whose partner
+// is not in partners (extract rejects those) stops the run rather than
+// vanish. It also writes each range's deal bookings: the bookings of other
+// ranges' partners on a customer and solution named by an approved
+// influence claim of the range.
+func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
+	opts := "(FORMAT parquet, PARTITION_BY (range_index), COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+	if err := os.MkdirAll(splitDir, 0o755); err != nil {
+		return fmt.Errorf("engine: split: %w", err)
+	}
+	for _, t := range partnerTables {
+		src := literal(rawFile(rawDir, t))
+		res, err := e.db.ExecContext(ctx, fmt.Sprintf(
+			"COPY (SELECT t.*, r.range_index FROM read_parquet(%s) t JOIN range_of r USING (partner_id)) TO %s %s",
+			src, literal(filepath.Join(splitDir, t)), opts))
+		if err != nil {
+			return fmt.Errorf("engine: split %s: %w", t, err)
+		}
+		written, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("engine: split %s: %w", t, err)
+		}
+		var n int64
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet("+src+")").Scan(&n); err != nil {
+			return fmt.Errorf("engine: split %s: %w", t, err)
+		}
+		if written != n {
+			return fmt.Errorf("engine: split %s: %d of %d rows have a partner_id that is not in partners", t, n-written, n)
+		}
+	}
+	stmt := fmt.Sprintf(`COPY (
+		SELECT b.*, k.range_index
+		FROM read_parquet(%s) b
+		JOIN range_of o ON o.partner_id = b.partner_id
+		JOIN (SELECT DISTINCT c.customer_id, c.solution, r.range_index
+		      FROM read_parquet(%s) c JOIN range_of r USING (partner_id)
+		      WHERE c.status = 'approved') k
+		  ON k.customer_id = b.customer_id AND k.solution = b.solution AND k.range_index <> o.range_index
+		) TO %s %s`,
+		literal(rawFile(rawDir, "bookings")), literal(rawFile(rawDir, "influence_claims")),
+		literal(filepath.Join(splitDir, "deal_bookings")), opts)
+	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("engine: split deal bookings: %w", err)
+	}
+	return nil
+}
+
+// LoadRange creates the raw tables of range i (in place of LoadRaw, which a
+// run in ranges does not call): its partners' rows of every partner table
+// and its deal bookings, from splitDir; fx_rates; and the rejects in range 0
+// only (they are exported once).
+func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) error {
+	load := func(name, table, fallback string) error {
+		dir := filepath.Join(splitDir, table, fmt.Sprintf("range_index=%d", i))
+		files, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
+		if err != nil {
+			return err
+		}
+		// A range with no rows of the table: its columns, no rows.
+		src := fmt.Sprintf("read_parquet(%s) LIMIT 0", literal(rawFile(rawDir, fallback)))
+		if len(files) > 0 {
+			src = fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", literal(filepath.Join(dir, "*.parquet")))
+		}
+		kind := "TABLE"
+		if streamed[table] {
+			kind = "VIEW" // read where it lies, as LoadRaw does
+		}
+		_, err = e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS SELECT * FROM %s", kind, ident(name), src))
+		return err
+	}
+	for _, t := range partnerTables {
+		if err := load("raw_"+t, t, t); err != nil {
+			return fmt.Errorf("engine: load range %d of %s: %w", i, t, err)
+		}
+	}
+	if err := load("raw_deal_bookings", "deal_bookings", "bookings"); err != nil {
+		return fmt.Errorf("engine: load range %d deal bookings: %w", i, err)
+	}
+	for _, t := range []string{"fx_rates", "rejects"} {
+		q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(%s)", ident("raw_"+t), literal(rawFile(rawDir, t)))
+		if t == "rejects" && i > 0 {
+			q += " LIMIT 0"
+		}
+		if _, err := e.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("engine: load range %d of %s: %w", i, t, err)
+		}
+	}
+	return nil
+}
+
+// MergeChecks adds one range's check results to those of the ranges before
+// it: failing rows are summed, and the samples are the first failing rows
+// of the first ranges that have any, up to sampleRows.
+func MergeChecks(all, r []Check) []Check {
+	if all == nil {
+		return r
+	}
+	for i := range all {
+		for _, c := range r {
+			if c.Name != all[i].Name {
+				continue
+			}
+			all[i].FailingRows += c.FailingRows
+			all[i].Passed = all[i].Passed && c.Passed
+			if all[i].Columns == nil {
+				all[i].Columns = c.Columns
+			}
+			for _, row := range c.Sample {
+				if len(all[i].Sample) < sampleRows {
+					all[i].Sample = append(all[i].Sample, row)
+				}
+			}
+		}
+	}
+	return all
+}
+
+// Concat writes each output table into dir as one file: the rows of
+// parts[0]/<table>.parquet, then parts[1]'s, and so on, in order (each part
+// sorted, the ranges in partner_id order, so the file is sorted too).
+func (e *Engine) Concat(ctx context.Context, parts []string, dir string, outputs [][]Output) ([]Output, error) {
+	var out []Output
+	for ti, t := range OutputTables {
+		files := make([]string, len(parts))
+		var n int64
+		for i, p := range parts {
+			files[i] = literal(filepath.Join(p, t+".parquet"))
+			if _, err := os.Stat(filepath.Join(p, t+".parquet")); err != nil {
+				return nil, fmt.Errorf("engine: concat %s: %w", t, err)
+			}
+			if len(outputs[i]) <= ti || outputs[i][ti].Table != t {
+				return nil, errors.New("engine: concat: outputs do not match the tables")
+			}
+			n += outputs[i][ti].Rows
+		}
+		file := filepath.Join(dir, t+".parquet")
+		stmt := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s], hive_partitioning = false)) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
+			strings.Join(files, ", "), literal(file))
+		res, err := e.db.ExecContext(ctx, stmt)
+		if err != nil {
+			return nil, fmt.Errorf("engine: concat %s: %w", t, err)
+		}
+		if written, err := res.RowsAffected(); err != nil || written != n {
+			return nil, fmt.Errorf("engine: concat %s: wrote %d rows of %d (%v)", t, written, n, err)
+		}
+		out = append(out, Output{Table: t, File: file, Rows: n})
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"tally/pipeline/engine"
+	"tally/pipeline/extract"
+)
+
+// rangesWorld: P1 3 bookings, P2 1, P3 10, P4 2, P5 none. P1 (solution
+// services) claims influence on ACME/vcf, where P3 and P4 book; P2's claim
+// on a booking of P3 is only pending.
+func rangesWorld() *world {
+	w := (&world{}).partner("P1").partner("P2").partner("P3").partner("P4").partner("P5")
+	w.models[0].BusinessModel = "solution_services"
+	n := 0
+	book := func(p string, k int, customer string) {
+		for range k {
+			n++
+			b := w.booking(fmt.Sprintf("B%02d", n), p, "2023-06-01", 1000, "term")
+			if customer != "" {
+				b.CustomerID = customer
+			}
+		}
+	}
+	book("P1", 3, "")
+	book("P2", 1, "")
+	book("P3", 9, "")
+	book("P3", 1, "ACME")
+	book("P4", 2, "ACME")
+	w.influence = []extract.InfluenceClaim{
+		claim("I1", "P1", "sir", "2023-03-01"),
+		{ClaimID: "I2", PartnerID: "P2", Kind: "sir", CustomerID: "C-B05", Solution: "vcf", Status: "pending"},
+	}
+	return w
+}
+
+func planRanges(t *testing.T, w *world, perRange int64) (*engine.Engine, string, []engine.Range) {
+	t.Helper()
+	raw := w.land(t)
+	e, err := engine.Open(context.Background(), engine.Settings{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ranges, err := e.PlanRanges(context.Background(), raw, perRange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, raw, ranges
+}
+
+// Ranges hold at most perRange bookings in partner_id order; a partner
+// with more is a range of its own; a partner with none still has a range.
+func TestPlanRanges(t *testing.T) {
+	_, _, ranges := planRanges(t, rangesWorld(), 4)
+	var got []string
+	for _, r := range ranges {
+		got = append(got, fmt.Sprintf("%d:%s-%s:%d:%d", r.Index, r.FirstPartner, r.LastPartner, r.Partners, r.Bookings))
+	}
+	equal(t, "ranges", got, []string{"0:P1-P2:2:4", "1:P3-P3:1:10", "2:P4-P4:1:2", "3:P5-P5:1:0"})
+
+	_, _, one := planRanges(t, rangesWorld(), -1)
+	if len(one) != 1 || one[0].Partners != 5 || one[0].Bookings != 16 {
+		t.Errorf("perRange -1: %+v, want one range of every partner", one)
+	}
+}
+
+// SplitRaw puts every row in its partner's range, and gives each range the
+// other ranges' bookings its approved influence claims may name.
+func TestSplitAndLoadRange(t *testing.T) {
+	e, raw, ranges := planRanges(t, rangesWorld(), 4)
+	split := filepath.Join(t.TempDir(), "split")
+	ctx := context.Background()
+	if err := e.SplitRaw(ctx, raw, split); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range ranges {
+		if err := e.LoadRange(ctx, raw, split, r.Index); err != nil {
+			t.Fatal(err)
+		}
+		own := rows(t, e, "SELECT string_agg(DISTINCT partner_id, ',' ORDER BY partner_id) || ' ' || count(*) FROM raw_bookings")
+		parts := rows(t, e, "SELECT count(*) FROM raw_partners")
+		deal := rows(t, e, "SELECT coalesce(string_agg(booking_id, ',' ORDER BY booking_id), '-') FROM raw_deal_bookings")
+		got = append(got, fmt.Sprintf("%d: %s partners %s deal %s", r.Index, own[0], parts[0], deal[0]))
+	}
+	equal(t, "ranges", got, []string{
+		"0: P1,P2 4 partners 2 deal B14,B15,B16",
+		"1: P3 10 partners 1 deal -",
+		"2: P4 2 partners 1 deal -",
+		"3: NULL partners 1 deal -",
+	})
+}
+
+// A row whose partner is not in partners stops SplitRaw: it would be in
+// no range.
+func TestSplitRefusesAnUnknownPartner(t *testing.T) {
+	w := rangesWorld()
+	w.booking("BX", "NOBODY", "2023-06-01", 1000, "term")
+	e, raw, _ := planRanges(t, w, 4)
+	err := e.SplitRaw(context.Background(), raw, filepath.Join(t.TempDir(), "split"))
+	if err == nil || !strings.Contains(err.Error(), "1 of 17 rows have a partner_id that is not in partners") {
+		t.Fatalf("split: %v", err)
+	}
+}
+
+// The checks of the ranges add up: failing rows summed, samples kept in
+// range order up to 20.
+func TestMergeChecks(t *testing.T) {
+	sample := func(n int, tag string) [][]string {
+		var s [][]string
+		for i := range n {
+			s = append(s, []string{fmt.Sprint(tag, i)})
+		}
+		return s
+	}
+	all := engine.MergeChecks(nil, []engine.Check{{Name: "a", Passed: true}, {Name: "b", Passed: false, FailingRows: 15, Columns: []string{"x"}, Sample: sample(15, "r0-")}})
+	all = engine.MergeChecks(all, []engine.Check{{Name: "a", Passed: false, FailingRows: 2, Columns: []string{"y"}, Sample: sample(2, "r1-")}, {Name: "b", Passed: false, FailingRows: 10, Columns: []string{"x"}, Sample: sample(10, "r1-")}})
+	if all[0].Passed || all[0].FailingRows != 2 || !slices.Equal(all[0].Columns, []string{"y"}) || len(all[0].Sample) != 2 {
+		t.Errorf("a: %+v", all[0])
+	}
+	if all[1].Passed || all[1].FailingRows != 25 || len(all[1].Sample) != 20 || all[1].Sample[14][0] != "r0-14" || all[1].Sample[15][0] != "r1-0" {
+		t.Errorf("b: %+v", all[1])
+	}
+}
