@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"tally/pipeline/parquetcat"
 )
 
 // Partner ranges: every rule but influence is a rule about one partner's own
@@ -234,31 +235,31 @@ func MergeChecks(all, r []Check) []Check {
 
 // Concat writes each output table into dir as one file: the rows of
 // parts[0]/<table>.parquet, then parts[1]'s, and so on, in order (each part
-// sorted, the ranges in partner_id order, so the file is sorted too).
+// sorted, the ranges in partner_id order, so the file is sorted too). The
+// parts' row groups are copied as they are (pipeline/parquetcat): at 10M
+// bookings, reading and writing them again through DuckDB took about 19 s.
 func (e *Engine) Concat(ctx context.Context, parts []string, dir string, outputs [][]Output) ([]Output, error) {
 	var out []Output
 	for ti, t := range OutputTables {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		files := make([]string, len(parts))
 		var n int64
 		for i, p := range parts {
-			files[i] = literal(filepath.Join(p, t+".parquet"))
-			if _, err := os.Stat(filepath.Join(p, t+".parquet")); err != nil {
-				return nil, fmt.Errorf("engine: concat %s: %w", t, err)
-			}
+			files[i] = filepath.Join(p, t+".parquet")
 			if len(outputs[i]) <= ti || outputs[i][ti].Table != t {
 				return nil, errors.New("engine: concat: outputs do not match the tables")
 			}
 			n += outputs[i][ti].Rows
 		}
 		file := filepath.Join(dir, t+".parquet")
-		stmt := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s], hive_partitioning = false)) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
-			strings.Join(files, ", "), literal(file))
-		res, err := e.db.ExecContext(ctx, stmt)
+		written, err := parquetcat.Files(file, files)
 		if err != nil {
 			return nil, fmt.Errorf("engine: concat %s: %w", t, err)
 		}
-		if written, err := res.RowsAffected(); err != nil || written != n {
-			return nil, fmt.Errorf("engine: concat %s: wrote %d rows of %d (%v)", t, written, n, err)
+		if written != n {
+			return nil, fmt.Errorf("engine: concat %s: wrote %d rows of %d", t, written, n)
 		}
 		out = append(out, Output{Table: t, File: file, Rows: n})
 	}
