@@ -203,6 +203,9 @@ func computeRanges(ctx context.Context, e *engine.Engine, o RunOptions, rb *rule
 	for i := range models {
 		models[i].Seconds = total[models[i].Name]
 	}
+	if err := os.RemoveAll(split); err != nil { // done with; the disk it held goes to the snapshot
+		log.Warn("removing the split raw tables", "err", err)
+	}
 	// the steps of a run in one piece, each summed over the ranges
 	for _, s := range []publish.Step{{Name: "load", Seconds: load}, {Name: "compute", Seconds: compute}, {Name: "checks", Seconds: checks}} {
 		res.Steps = append(res.Steps, s)
@@ -222,6 +225,9 @@ func computeRanges(ctx context.Context, e *engine.Engine, o RunOptions, rb *rule
 	outputs, err := e.Concat(ctx, partDirs, staging.Dir, partOutputs)
 	if err != nil {
 		return nil, errors.Join(err, staging.Abort())
+	}
+	if err := os.RemoveAll(filepath.Join(work, "parts")); err != nil {
+		log.Warn("removing the ranges' files", "err", err)
 	}
 	// the ranges' exports and the concatenation are one step
 	return &computed{staging, outputs, models, t0.Add(-time.Duration(exp * float64(time.Second)))}, nil

@@ -78,9 +78,10 @@ WHERE reason IS NULL;
 
 -- Bookings of partners outside this run that an influence claim of this
 -- run may name (section 4: influence is earned on another partner's deal).
--- Empty unless the engine runs the partners in ranges (engine.Split): then
--- they are the other ranges' bookings on a customer and solution named by an
--- approved influence claim of this range, converted as the events are.
+-- Empty unless the engine runs the partners in ranges: then they are the
+-- other ranges' bookings that an approved influence claim of this range may
+-- be awarded on, or whose contract may name a claimant (engine.SplitRaw),
+-- converted as the events are.
 CREATE OR REPLACE TABLE deal_bookings AS
 SELECT b.booking_id, b.partner_id, b.customer_id, b.opportunity_id, b.solution, b.booked_on,
        b.contract_partner_ids, b.status, b.terminated_on, y.program_year,

@@ -12,7 +12,7 @@ import (
 	"tally/pipeline/extract"
 )
 
-// rangesWorld: P1 3 bookings, P2 1, P3 10, P4 2, P5 none. P1 (solution
+// rangesWorld: P1 3 bookings, P2 1, P3 10, P4 4, P5 none. P1 (solution
 // services) claims influence on ACME/vcf, where P3 and P4 book; P2's claim
 // on a booking of P3 is only pending.
 func rangesWorld() *world {
@@ -33,6 +33,11 @@ func rangesWorld() *world {
 	book("P3", 9, "")
 	book("P3", 1, "ACME")
 	book("P4", 2, "ACME")
+	// before I1's approval: no award; with a contract naming P1, still
+	// needed (P1 would transact the deal)
+	w.booking("B17", "P4", "2023-01-01", 1000, "term").CustomerID = "ACME"
+	early := w.booking("B18", "P4", "2023-01-01", 1000, "term")
+	early.CustomerID, early.ContractPartnerIDs = "ACME", []string{"P1"}
 	w.influence = []extract.InfluenceClaim{
 		claim("I1", "P1", "sir", "2023-03-01"),
 		{ClaimID: "I2", PartnerID: "P2", Kind: "sir", CustomerID: "C-B05", Solution: "vcf", Status: "pending"},
@@ -63,16 +68,17 @@ func TestPlanRanges(t *testing.T) {
 	for _, r := range ranges {
 		got = append(got, fmt.Sprintf("%d:%s-%s:%d:%d", r.Index, r.FirstPartner, r.LastPartner, r.Partners, r.Bookings))
 	}
-	equal(t, "ranges", got, []string{"0:P1-P2:2:4", "1:P3-P3:1:10", "2:P4-P4:1:2", "3:P5-P5:1:0"})
+	equal(t, "ranges", got, []string{"0:P1-P2:2:4", "1:P3-P3:1:10", "2:P4-P4:1:4", "3:P5-P5:1:0"})
 
 	_, _, one := planRanges(t, rangesWorld(), -1)
-	if len(one) != 1 || one[0].Partners != 5 || one[0].Bookings != 16 {
+	if len(one) != 1 || one[0].Partners != 5 || one[0].Bookings != 18 {
 		t.Errorf("perRange -1: %+v, want one range of every partner", one)
 	}
 }
 
 // SplitRaw puts every row in its partner's range, and gives each range the
-// other ranges' bookings its approved influence claims may name.
+// other ranges' bookings its approved influence claims may be awarded on
+// (booked on or after the approval), or whose contract may name a claimant.
 func TestSplitAndLoadRange(t *testing.T) {
 	e, raw, ranges := planRanges(t, rangesWorld(), 4)
 	split := filepath.Join(t.TempDir(), "split")
@@ -91,9 +97,9 @@ func TestSplitAndLoadRange(t *testing.T) {
 		got = append(got, fmt.Sprintf("%d: %s partners %s deal %s", r.Index, own[0], parts[0], deal[0]))
 	}
 	equal(t, "ranges", got, []string{
-		"0: P1,P2 4 partners 2 deal B14,B15,B16",
+		"0: P1,P2 4 partners 2 deal B14,B15,B16,B18",
 		"1: P3 10 partners 1 deal -",
-		"2: P4 2 partners 1 deal -",
+		"2: P4 4 partners 1 deal -",
 		"3: NULL partners 1 deal -",
 	})
 }
@@ -105,7 +111,7 @@ func TestSplitRefusesAnUnknownPartner(t *testing.T) {
 	w.booking("BX", "NOBODY", "2023-06-01", 1000, "term")
 	e, raw, _ := planRanges(t, w, 4)
 	err := e.SplitRaw(context.Background(), raw, filepath.Join(t.TempDir(), "split"))
-	if err == nil || !strings.Contains(err.Error(), "1 of 17 rows have a partner_id that is not in partners") {
+	if err == nil || !strings.Contains(err.Error(), "1 of 19 rows have a partner_id that is not in partners") {
 		t.Fatalf("split: %v", err)
 	}
 }
