@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"tally/pipeline/parquetcat"
 )
@@ -65,8 +66,8 @@ func rawFile(rawDir, table string) string {
 }
 
 // PlanRanges cuts the partners of rawDir, in partner_id order, into ranges
-// of at most perRange bookings (0: DefaultRangeBookings; below 0: one range),
-// (a partner with more is a range of its own), and keeps each partner's
+// of at most perRange bookings (0: DefaultRangeBookings; below 0: one range;
+// a partner with more is a range of its own), and keeps each partner's
 // range in the temporary table range_of for SplitRaw.
 func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) ([]Range, error) {
 	if perRange == 0 {
@@ -75,40 +76,53 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 	if perRange < 0 {
 		perRange = 1 << 62
 	}
-	// A range starts at the partner whose bookings before it (in partner_id
-	// order) reach the next multiple of perRange; ranges left empty by a big
-	// partner are skipped (dense_rank).
-	stmt := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE range_of AS
-		WITH n AS (SELECT partner_id, count(*) AS bookings FROM read_parquet(%s) GROUP BY partner_id),
-		p AS (SELECT p.partner_id, coalesce(n.bookings, 0) AS bookings
-		      FROM read_parquet(%s) p LEFT JOIN n USING (partner_id)),
-		s AS (SELECT partner_id, bookings,
-		             (sum(bookings) OVER (ORDER BY partner_id ROWS UNBOUNDED PRECEDING) - bookings) // %d AS k
-		      FROM p)
-		SELECT partner_id, bookings, (dense_rank() OVER (ORDER BY k) - 1)::INTEGER AS range_index FROM s`,
-		literal(rawFile(rawDir, "bookings")), literal(rawFile(rawDir, "partners")), perRange)
+	stmt := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE partner_bookings AS
+		WITH n AS (SELECT partner_id, count(*) AS bookings FROM read_parquet(%s) GROUP BY partner_id)
+		SELECT p.partner_id, coalesce(n.bookings, 0) AS bookings
+		FROM read_parquet(%s) p LEFT JOIN n USING (partner_id)`,
+		literal(rawFile(rawDir, "bookings")), literal(rawFile(rawDir, "partners")))
 	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
-	rows, err := e.db.QueryContext(ctx, `SELECT range_index, min(partner_id), max(partner_id), count(*), sum(bookings)::BIGINT
-		FROM range_of GROUP BY range_index ORDER BY range_index`)
+	// Greedy, in partner_id order: a partner starts a new range when its
+	// bookings would take the current one over perRange.
+	rows, err := e.db.QueryContext(ctx, "SELECT partner_id, bookings FROM partner_bookings ORDER BY partner_id")
 	if err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
-	defer rows.Close()
 	var out []Range
 	for rows.Next() {
-		var r Range
-		if err := rows.Scan(&r.Index, &r.FirstPartner, &r.LastPartner, &r.Partners, &r.Bookings); err != nil {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 		}
-		out = append(out, r)
+		if len(out) == 0 || out[len(out)-1].Partners > 0 && out[len(out)-1].Bookings+n > perRange {
+			out = append(out, Range{Index: len(out), FirstPartner: id})
+		}
+		r := &out[len(out)-1]
+		r.LastPartner, r.Partners, r.Bookings = id, r.Partners+1, r.Bookings+n
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
 	if len(out) == 0 { // no partners: one empty range
-		out = []Range{{}}
+		return []Range{{}}, nil
+	}
+	firsts := make([]string, len(out))
+	for i, r := range out {
+		firsts[i] = literal(r.FirstPartner)
+	}
+	// Each partner's range: the last range that starts at or before it.
+	stmt = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE range_of AS
+		WITH b AS (SELECT (generate_subscripts(f, 1) - 1)::INTEGER AS range_index, unnest(f) AS first_partner
+		           FROM (SELECT [%s]::VARCHAR[] AS f))
+		SELECT p.partner_id, b.range_index
+		FROM partner_bookings p ASOF JOIN b ON p.partner_id >= b.first_partner`, strings.Join(firsts, ", "))
+	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
 	return out, nil
 }

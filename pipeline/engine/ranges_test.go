@@ -61,14 +61,14 @@ func planRanges(t *testing.T, w *world, perRange int64) (*engine.Engine, string,
 }
 
 // Ranges hold at most perRange bookings in partner_id order; a partner
-// with more is a range of its own; a partner with none still has a range.
+// with more is a range of its own; one with none joins the range before it.
 func TestPlanRanges(t *testing.T) {
 	_, _, ranges := planRanges(t, rangesWorld(), 4)
 	var got []string
 	for _, r := range ranges {
 		got = append(got, fmt.Sprintf("%d:%s-%s:%d:%d", r.Index, r.FirstPartner, r.LastPartner, r.Partners, r.Bookings))
 	}
-	equal(t, "ranges", got, []string{"0:P1-P2:2:4", "1:P3-P3:1:10", "2:P4-P4:1:4", "3:P5-P5:1:0"})
+	equal(t, "ranges", got, []string{"0:P1-P2:2:4", "1:P3-P3:1:10", "2:P4-P5:2:4"})
 
 	_, _, one := planRanges(t, rangesWorld(), -1)
 	if len(one) != 1 || one[0].Partners != 5 || one[0].Bookings != 18 {
@@ -99,8 +99,7 @@ func TestSplitAndLoadRange(t *testing.T) {
 	equal(t, "ranges", got, []string{
 		"0: P1,P2 4 partners 2 deal B14,B15,B16,B18",
 		"1: P3 10 partners 1 deal -",
-		"2: P4 4 partners 1 deal -",
-		"3: NULL partners 1 deal -",
+		"2: P4 4 partners 2 deal -",
 	})
 }
 
