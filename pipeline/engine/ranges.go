@@ -84,8 +84,9 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
-	// Greedy, in partner_id order: a partner starts a new range when its
-	// bookings would take the current one over perRange.
+	// Greedy, in partner_id order: a partner with bookings starts a new
+	// range when they would take the current one, which has some, over
+	// perRange (a partner with none joins the current range).
 	rows, err := e.db.QueryContext(ctx, "SELECT partner_id, bookings FROM partner_bookings ORDER BY partner_id")
 	if err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
@@ -98,7 +99,7 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 			rows.Close()
 			return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 		}
-		if len(out) == 0 || out[len(out)-1].Partners > 0 && out[len(out)-1].Bookings+n > perRange {
+		if cur := len(out) - 1; cur < 0 || n > 0 && out[cur].Bookings > 0 && out[cur].Bookings+n > perRange {
 			out = append(out, Range{Index: len(out), FirstPartner: id})
 		}
 		r := &out[len(out)-1]
