@@ -112,7 +112,7 @@ func computeWhole(ctx context.Context, e *engine.Engine, o RunOptions, rb *ruleb
 // a check has failed, but every range is still checked, so the failing
 // rows are counted in full. The steps' times are summed over the ranges.
 func computeRanges(ctx context.Context, e *engine.Engine, o RunOptions, rb *rulebook.Rulebook, asOf date.Date,
-	raw, work string, res *RunResult, progress Progress, begin beginFunc, step stepFunc) (*computed, error) {
+	raw, work string, res *RunResult, progress Progress, begin beginFunc, _ stepFunc) (*computed, error) {
 	log := logger(o.Logger)
 	done := progress.Step("split")
 	t0 := time.Now()

@@ -11,6 +11,10 @@
 -- inclusive). Points: tcv_usd * points_per_usd * rate of the booking's year,
 -- no multipliers, no cap, earned on booked_on; one award per partner and
 -- booking, from its earliest valid claim (approved_on, claim_id).
+-- In a run in ranges of partners, engine.SplitRaw hands each range the
+-- other ranges' bookings by the same match (customer, solution, opportunity,
+-- booked on or after approval, or a contract naming partners): a change to
+-- the match here must be made there too (TestRangesPublishTheSameTables).
 -- Transacting: the booking's partner or a partner named in its
 -- contract_partner_ids; one that transacts any booking of the same customer,
 -- opportunity and solution earns no influence on that opportunity.
