@@ -139,6 +139,12 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 		// spent after a statement that ran for 0.07 s. The tables live for
 		// one run; never checkpoint them.
 		"SET checkpoint_threshold = '1TB'",
+		// DuckDB's jemalloc gives freed pages back to the OS when a thread
+		// next allocates, or after a task; with two threads much stays
+		// resident, and identical 10M-booking runs peaked anywhere from
+		// 3.5 to 4.7 GiB of RSS with memory_limit 3GB. Background threads
+		// purge them as they age (BENCHMARKS.md, "Peak RSS").
+		"SET allocator_background_threads = true",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return nil, errors.Join(fmt.Errorf("engine: %s: %w", stmt, err), e.Close())

@@ -6,7 +6,8 @@
 //	go run -tags=duckdb_arrow ./jobs/bench/statements -raw /tmp/x10/raw
 //
 // It prints the seconds of each statement that took at least -min seconds,
-// with its model file and first line. Nothing is published; the export
+// the peak RSS sampled while it ran, its model file and first line; -set
+// name=value tries a DuckDB setting. Nothing is published; the export
 // goes to a temporary directory that is removed.
 package main
 
@@ -17,7 +18,9 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"tally/pipeline/date"
@@ -32,14 +35,19 @@ func main() {
 	asOf := flag.String("as-of", "2026-11-22", "the snapshot date")
 	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
 	min := flag.Float64("min", 0.2, "print statements that took at least this many seconds")
+	var sets []string
+	flag.Func("set", "a DuckDB setting to try, name=value (repeatable)", func(v string) error {
+		sets = append(sets, v)
+		return nil
+	})
 	flag.Parse()
-	if err := run(*raw, *rb, *asOf, *memory, *min); err != nil {
+	if err := run(*raw, *rb, *asOf, *memory, *min, sets); err != nil {
 		fmt.Fprintln(os.Stderr, "statements:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw, rbPath, asOfText, memory string, min float64) error {
+func run(raw, rbPath, asOfText, memory string, min float64, sets []string) error {
 	if raw == "" {
 		return fmt.Errorf("-raw is required")
 	}
@@ -62,6 +70,16 @@ func run(raw, rbPath, asOfText, memory string, min float64) error {
 		return err
 	}
 	defer e.Close()
+	for _, set := range sets {
+		name, value, ok := strings.Cut(set, "=")
+		if !ok {
+			return fmt.Errorf("-set %q: want name=value", set)
+		}
+		if _, err := e.DB().ExecContext(ctx, "SET "+name+" = ?", value); err != nil {
+			return fmt.Errorf("-set %q: %w", set, err)
+		}
+	}
+	peaks := sample(200 * time.Millisecond)
 	t := time.Now()
 	if err := e.LoadRaw(ctx, raw); err != nil {
 		return err
@@ -85,8 +103,9 @@ func run(raw, rbPath, asOfText, memory string, min float64) error {
 			if _, err := e.DB().ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+			p := peaks.take()
 			if s := time.Since(t).Seconds(); s >= min {
-				fmt.Printf("%8.2f %s %s\n", s, name, firstLine(stmt))
+				fmt.Printf("%8.2f %s %s %s\n", s, p, name, firstLine(stmt))
 			}
 		}
 	}
@@ -101,7 +120,7 @@ func run(raw, rbPath, asOfText, memory string, min float64) error {
 			fmt.Printf("check %s failed: %d rows\n", c.Name, c.FailingRows)
 		}
 	}
-	fmt.Printf("%8.2f checks\n", time.Since(t).Seconds())
+	fmt.Printf("%8.2f %s checks\n", time.Since(t).Seconds(), peaks.take())
 	t = time.Now()
 	if err := e.Release(ctx); err != nil {
 		return err
@@ -112,8 +131,52 @@ func run(raw, rbPath, asOfText, memory string, min float64) error {
 	if _, err := e.Export(ctx, tmp+"/export"); err != nil {
 		return err
 	}
-	fmt.Printf("%8.2f export\n", time.Since(t).Seconds())
+	fmt.Printf("%8.2f %s export\n", time.Since(t).Seconds(), peaks.take())
 	return nil
+}
+
+// peaks is the highest RSS sampled since the last take.
+type peaks struct {
+	mu  sync.Mutex
+	rss uint64
+}
+
+// sample reads the process's RSS every interval.
+func sample(interval time.Duration) *peaks {
+	p := &peaks{}
+	go func() {
+		for range time.Tick(interval) {
+			rss := rssBytes()
+			p.mu.Lock()
+			p.rss = max(p.rss, rss)
+			p.mu.Unlock()
+		}
+	}()
+	return p
+}
+
+// take formats the peak (GiB) and resets it.
+func (p *peaks) take() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := fmt.Sprintf("%5.2f GiB", float64(p.rss)/(1<<30))
+	p.rss = 0
+	return out
+}
+
+// rssBytes is the process's resident set size, from /proc/self/status.
+func rssBytes() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // statements splits a model file at each line that ends a statement (a ';'
