@@ -40,6 +40,33 @@ FROM (
 )
 SEMI JOIN (SELECT DISTINCT partner_id FROM influence_claim_checks WHERE claim_reason IS NULL) USING (partner_id);
 
+-- The days each partner is registered in solution_services, as periods
+-- that neither overlap nor touch (from_on <= day < until_on): a day lies in
+-- at most one, so a candidate looks it up with one join on partner_id
+-- instead of asking every registration of the partner (a correlated
+-- subquery: a third of this model's time at 10M bookings, BENCHMARKS.md).
+-- Registrations are merged in from_on order: one that starts after every
+-- earlier one has ended starts a new period.
+CREATE OR REPLACE TABLE solution_services_periods AS
+WITH registrations AS (
+    SELECT partner_id, registered_on AS from_on, coalesce(ended_on, DATE '9999-12-31') AS until_on
+    FROM raw_business_models
+    WHERE business_model = 'solution_services' AND coalesce(ended_on, DATE '9999-12-31') > registered_on
+),
+reach AS (
+    SELECT *, max(until_on) OVER (PARTITION BY partner_id ORDER BY from_on, until_on
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+    FROM registrations
+),
+periods AS (
+    SELECT *, count(*) FILTER (WHERE reached IS NULL OR from_on > reached)
+                  OVER (PARTITION BY partner_id ORDER BY from_on, until_on ROWS UNBOUNDED PRECEDING) AS period
+    FROM reach
+)
+SELECT partner_id, min(from_on) AS from_on, max(until_on) AS until_on
+FROM periods
+GROUP BY partner_id, period;
+
 CREATE OR REPLACE TABLE influence_candidates AS
 SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.booking_id,
        b.partner_id AS transacting_partner_id, b.program_year, b.booked_on, b.tcv_usd,
@@ -51,10 +78,7 @@ SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.booking_id,
                 AND coalesce(c.completion_submitted_on, (SELECT as_of FROM as_of))
                     > c.work_completed_on + y.completion_claim_days THEN 'late_completion_claim'
            WHEN t.partner_id IS NOT NULL THEN 'transacting_partner'
-           WHEN NOT EXISTS (SELECT 1 FROM raw_business_models m
-                            WHERE m.partner_id = c.partner_id AND m.business_model = 'solution_services'
-                              AND m.registered_on <= b.booked_on
-                              AND coalesce(m.ended_on, DATE '9999-12-31') > b.booked_on) THEN 'not_solution_services'
+           WHEN ss.partner_id IS NULL THEN 'not_solution_services'
            WHEN b.booked_on < p.enrolled_on THEN 'before_enrollment'
            WHEN x.ended_on <= b.booked_on THEN 'partner_terminated'
        END AS reason,
@@ -67,6 +91,8 @@ JOIN raw_partners p ON p.partner_id = c.partner_id
 LEFT JOIN deal_transactors t
   ON t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
  AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id
+LEFT JOIN solution_services_periods ss
+  ON ss.partner_id = c.partner_id AND ss.from_on <= b.booked_on AND ss.until_on > b.booked_on
 LEFT JOIN partner_end x ON x.partner_id = c.partner_id
 LEFT JOIN rule_years y ON y.program_year = b.program_year
 WHERE c.status = 'approved'
@@ -83,5 +109,6 @@ WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY partner_id, booking_id ORDER BY approved_on, claim_id) = 1;
 
 DROP TABLE deal_transactors;
+DROP TABLE solution_services_periods;
 DROP VIEW influence_bookings;
 DROP TABLE deal_bookings;

@@ -32,24 +32,24 @@
 -- band differs from the band of the points before that day (the first day
 -- of a year: from 0 points, the value an evaluation day before any ledger
 -- row of its year takes). Points can fall (vendor terminations), so a band
--- can be left and entered again; each crossing is kept.
+-- can be left and entered again; each crossing is kept. The band of the
+-- points after a day differs from the band before it exactly when a
+-- threshold lies above the lower of the two and at or below the higher
+-- (a semi join: three times faster than counting each side's thresholds
+-- with list_filter at 10M bookings, BENCHMARKS.md).
 CREATE OR REPLACE TABLE performance_to_date AS
 WITH daily AS (
     SELECT partner_id, program_year, earned_on, sum(points) AS day_points,
            sum(sum(points)) OVER (PARTITION BY partner_id, program_year ORDER BY earned_on) AS performance_points
     FROM points_ledger
     GROUP BY partner_id, program_year, earned_on
-),
-bands AS (
-    SELECT program_year, list(DISTINCT min_performance_points ORDER BY min_performance_points) AS thresholds
-    FROM level_thresholds
-    GROUP BY program_year
 )
 SELECT d.partner_id, d.program_year, d.earned_on, d.performance_points
 FROM daily d
-JOIN bands b USING (program_year)
-WHERE len(list_filter(b.thresholds, lambda x: x <= d.performance_points))
-   <> len(list_filter(b.thresholds, lambda x: x <= d.performance_points - d.day_points));
+SEMI JOIN level_thresholds t
+  ON t.program_year = d.program_year
+ AND t.min_performance_points > least(d.performance_points, d.performance_points - d.day_points)
+ AND t.min_performance_points <= greatest(d.performance_points, d.performance_points - d.day_points);
 
 -- Capability change points: from valid_from on, until the partner's next row,
 -- the partner has capability_points and meets the capability requirements

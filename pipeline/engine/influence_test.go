@@ -147,12 +147,13 @@ func TestInfluenceSolutionServicesRegistrationPeriods(t *testing.T) {
 		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2023-09-01")},
 	)
 	w.influence = []extract.InfluenceClaim{claim("I1", "SS", "sir", "2023-02-01")}
+	w.acme("B-0315", "RES", "2023-03-15", 1000) // in two registrations: one award
 	w.acme("B-0501", "RES", "2023-05-01", 1000) // in the first registration, after the nested one ended
 	w.acme("B-0701", "RES", "2023-07-01", 1000) // the day the first ended
 	w.acme("B-0801", "RES", "2023-08-01", 1000) // an empty registration; reseller only
 	w.acme("B-0901", "RES", "2023-09-01", 1000) // registered again
 	l, dn := influenceLedger(t, w, "2023-12-31")
-	equal(t, "ledger", l, []string{"SS|I1|B-0501|base|2023-05-01|1.00", "SS|I1|B-0901|base|2023-09-01|1.00"})
+	equal(t, "ledger", l, []string{"SS|I1|B-0315|base|2023-03-15|1.00", "SS|I1|B-0501|base|2023-05-01|1.00", "SS|I1|B-0901|base|2023-09-01|1.00"})
 	equal(t, "denials", dn, []string{
 		"SS|I1|not_solution_services|booking B-0701",
 		"SS|I1|not_solution_services|booking B-0801",

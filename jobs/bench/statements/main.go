@@ -7,16 +7,20 @@
 //
 // It prints the seconds of each statement that took at least -min seconds,
 // the peak RSS sampled while it ran, its model file and first line; -set
-// name=value tries a DuckDB setting. Nothing is published; the export
+// name=value tries a DuckDB setting, and -explain prints the plans, with
+// each operator's time, of the statements it matches. Nothing is published; the export
 // goes to a temporary directory that is removed.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,19 +39,28 @@ func main() {
 	asOf := flag.String("as-of", "2026-11-22", "the snapshot date")
 	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
 	min := flag.Float64("min", 0.2, "print statements that took at least this many seconds")
+	explainText := flag.String("explain", "", "run the statements whose file name and first line match this regular expression with EXPLAIN ANALYZE, and print the plans")
 	var sets []string
 	flag.Func("set", "a DuckDB setting to try, name=value (repeatable)", func(v string) error {
 		sets = append(sets, v)
 		return nil
 	})
 	flag.Parse()
-	if err := run(*raw, *rb, *asOf, *memory, *min, sets); err != nil {
+	var explain *regexp.Regexp
+	if *explainText != "" {
+		var err error
+		if explain, err = regexp.Compile(*explainText); err != nil {
+			fmt.Fprintln(os.Stderr, "statements: -explain:", err)
+			os.Exit(2)
+		}
+	}
+	if err := run(*raw, *rb, *asOf, *memory, *min, explain, sets); err != nil {
 		fmt.Fprintln(os.Stderr, "statements:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw, rbPath, asOfText, memory string, min float64, sets []string) error {
+func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Regexp, sets []string) error {
 	if raw == "" {
 		return fmt.Errorf("-raw is required")
 	}
@@ -100,7 +113,13 @@ func run(raw, rbPath, asOfText, memory string, min float64, sets []string) error
 		}
 		for _, stmt := range statements(string(text)) {
 			t := time.Now()
-			if _, err := e.DB().ExecContext(ctx, stmt); err != nil {
+			if explain != nil && explain.MatchString(name+" "+firstLine(stmt)) {
+				plan, err := explainAnalyze(ctx, e, stmt)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				fmt.Println(plan)
+			} else if _, err := e.DB().ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			p := peaks.take()
@@ -177,6 +196,50 @@ func rssBytes() uint64 {
 		}
 	}
 	return 0
+}
+
+// explainAnalyze runs stmt under EXPLAIN ANALYZE (which also executes it)
+// and returns its plan, one operator a line, indented under its parent,
+// with the rows it produced, its time (summed over threads) and what
+// DuckDB says of it.
+func explainAnalyze(ctx context.Context, e *engine.Engine, stmt string) (string, error) {
+	var kind, text string
+	if err := e.DB().QueryRowContext(ctx, "EXPLAIN (ANALYZE, FORMAT json) "+stmt).Scan(&kind, &text); err != nil {
+		return "", err
+	}
+	type node struct {
+		Name     string         `json:"operator_name"`
+		Rows     int64          `json:"operator_cardinality"`
+		Seconds  float64        `json:"operator_timing"`
+		Extra    map[string]any `json:"extra_info"`
+		Children []*node        `json:"children"`
+	}
+	var root node
+	if err := json.Unmarshal([]byte(text), &root); err != nil {
+		return "", fmt.Errorf("explain: %w", err)
+	}
+	var b strings.Builder
+	var walk func(n *node, depth int)
+	walk = func(n *node, depth int) {
+		if n.Name != "" {
+			keys := slices.Sorted(maps.Keys(n.Extra))
+			var extra []string
+			for _, k := range keys {
+				v := strings.Join(strings.Fields(fmt.Sprint(n.Extra[k])), " ")
+				if len(v) > 120 {
+					v = v[:120] + "..."
+				}
+				extra = append(extra, k+"="+v)
+			}
+			fmt.Fprintf(&b, "%s%s %d rows %.2fs [%s]\n", strings.Repeat("  ", depth), n.Name, n.Rows, n.Seconds, strings.Join(extra, "; "))
+			depth++
+		}
+		for _, c := range n.Children {
+			walk(c, depth)
+		}
+	}
+	walk(&root, 0)
+	return b.String(), nil
 }
 
 // statements splits a model file at each line that ends a statement (a ';'
