@@ -8,8 +8,8 @@
 // It prints the seconds of each statement that took at least -min seconds,
 // the peak RSS sampled while it ran, its model file and first line; -set
 // name=value tries a DuckDB setting, and -explain prints the plans, with
-// each operator's time, of the statements it matches. Nothing is published; the export
-// goes to a temporary directory that is removed.
+// each operator's time, of the statements it matches. Nothing is
+// published; the export goes to a temporary directory that is removed.
 package main
 
 import (
@@ -174,12 +174,14 @@ func sample(interval time.Duration) *peaks {
 	return p
 }
 
-// take formats the peak (GiB) and resets it.
+// take formats the peak (GiB) since the last take, the RSS now included,
+// and starts the next one from now.
 func (p *peaks) take() string {
+	now := rssBytes()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := fmt.Sprintf("%5.2f GiB", float64(p.rss)/(1<<30))
-	p.rss = 0
+	out := fmt.Sprintf("%5.2f GiB", float64(max(p.rss, now))/(1<<30))
+	p.rss = now
 	return out
 }
 
