@@ -26,7 +26,7 @@ JOIN rule_years y USING (program_year);
 
 -- multipliers: one row per matching rule; they stack (AND across keys, OR
 -- within a list). A rule that names business models also needs one the
--- partner is registered in on booked_on (registered_on <= day < ended_on);
+-- partner is registered in on booked_on (015_business_models.sql);
 -- that lookup runs only for such rules (a separate INSERT), since asking it
 -- of every booking cost a third of this step.
 CREATE OR REPLACE VIEW multiplier_candidates AS
@@ -55,11 +55,10 @@ SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.booke
        'multiplier', c.multiplier_id, 1 + c.ord, c.tcv_usd, c.points
 FROM multiplier_candidates c
 WHERE c.business_models IS NOT NULL
-  AND EXISTS (SELECT 1 FROM raw_business_models b
+  AND EXISTS (SELECT 1 FROM business_model_periods b
               WHERE b.partner_id = c.partner_id
                 AND list_contains(c.business_models, b.business_model)
-                AND b.registered_on <= c.booked_on
-                AND coalesce(b.ended_on, DATE '9999-12-31') > c.booked_on);
+                AND b.from_on <= c.booked_on AND b.until_on > c.booked_on);
 
 DROP VIEW multiplier_candidates;
 

@@ -40,33 +40,6 @@ FROM (
 )
 SEMI JOIN (SELECT DISTINCT partner_id FROM influence_claim_checks WHERE claim_reason IS NULL) USING (partner_id);
 
--- The days each partner is registered in solution_services, as periods
--- that neither overlap nor touch (from_on <= day < until_on): a day lies in
--- at most one, so a candidate looks it up with one join on partner_id
--- instead of asking every registration of the partner (a correlated
--- subquery: a third of this model's time at 10M bookings, BENCHMARKS.md).
--- Registrations are merged in from_on order: one that starts after every
--- earlier one has ended starts a new period.
-CREATE OR REPLACE TABLE solution_services_periods AS
-WITH registrations AS (
-    SELECT partner_id, registered_on AS from_on, coalesce(ended_on, DATE '9999-12-31') AS until_on
-    FROM raw_business_models
-    WHERE business_model = 'solution_services' AND coalesce(ended_on, DATE '9999-12-31') > registered_on
-),
-reach AS (
-    SELECT *, max(until_on) OVER (PARTITION BY partner_id ORDER BY from_on, until_on
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
-    FROM registrations
-),
-periods AS (
-    SELECT *, count(*) FILTER (WHERE reached IS NULL OR from_on > reached)
-                  OVER (PARTITION BY partner_id ORDER BY from_on, until_on ROWS UNBOUNDED PRECEDING) AS period
-    FROM reach
-)
-SELECT partner_id, min(from_on) AS from_on, max(until_on) AS until_on
-FROM periods
-GROUP BY partner_id, period;
-
 CREATE OR REPLACE TABLE influence_candidates AS
 SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, b.booking_id,
        b.partner_id AS transacting_partner_id, b.program_year, b.booked_on, b.tcv_usd,
@@ -91,8 +64,9 @@ JOIN raw_partners p ON p.partner_id = c.partner_id
 LEFT JOIN deal_transactors t
   ON t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
  AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id
-LEFT JOIN solution_services_periods ss
-  ON ss.partner_id = c.partner_id AND ss.from_on <= b.booked_on AND ss.until_on > b.booked_on
+LEFT JOIN business_model_periods ss
+  ON ss.partner_id = c.partner_id AND ss.business_model = 'solution_services'
+ AND ss.from_on <= b.booked_on AND ss.until_on > b.booked_on
 LEFT JOIN partner_end x ON x.partner_id = c.partner_id
 LEFT JOIN rule_years y ON y.program_year = b.program_year
 WHERE c.status = 'approved'
@@ -109,6 +83,5 @@ WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY partner_id, booking_id ORDER BY approved_on, claim_id) = 1;
 
 DROP TABLE deal_transactors;
-DROP TABLE solution_services_periods;
 DROP VIEW influence_bookings;
 DROP TABLE deal_bookings;

@@ -24,12 +24,11 @@ WITH migrated AS (
 ),
 only_solution_services AS (
     -- the business models the partner is registered in on migrated_on
-    -- (registered_on <= day < ended_on) are solution_services alone
+    -- (015_business_models.sql) are solution_services alone
     SELECT g.partner_id
     FROM migrated g
-    JOIN raw_business_models b
-      ON b.partner_id = g.partner_id AND b.registered_on <= g.migrated_on
-     AND (b.ended_on IS NULL OR b.ended_on > g.migrated_on)
+    JOIN business_model_periods b
+      ON b.partner_id = g.partner_id AND b.from_on <= g.migrated_on AND b.until_on > g.migrated_on
     GROUP BY g.partner_id
     HAVING bool_and(b.business_model = 'solution_services')
 ),

@@ -294,6 +294,8 @@ func TestMigrationWithAndWithoutProtection(t *testing.T) {
 	principal("PB", "solution_services", "solution_reseller")
 	principal("PC", "solution_services")
 	w.drop("PC", "due_diligence").complete("PC", "due_diligence", "2023-04-10")
+	principal("PE", "solution_services") // a reseller until the day of the migration (ended_on is exclusive)
+	w.models = append(w.models, extract.BusinessModel{PartnerID: "PE", BusinessModel: "solution_reseller", RegisteredOn: d("2020-01-01"), EndedOn: dp("2023-03-20")})
 	w.partner("PD")
 	w.partners[len(w.partners)-1].LegacyLevel = sp("registered")
 	w.capability("PD", "SC1", "solution_competency", "2022-06-01", "")
@@ -311,6 +313,7 @@ func TestMigrationWithAndWithoutProtection(t *testing.T) {
 		"PB|2023-03-20|FY23|principal|community|community|false",                   // also a reseller
 		"PC|2023-03-20|FY23|principal|community_enrolled|community_enrolled|false", // not in good standing
 		"PD|2023-03-20|FY23|registered|select|select|false",
+		"PE|2023-03-20|FY23|principal|community|premier|true", // no longer a reseller that day
 	})
 	for p, want := range map[string]string{
 		"PA": "premier earned=community baseline=premier",
