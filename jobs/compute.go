@@ -123,6 +123,10 @@ func computeRanges(ctx context.Context, e *engine.Engine, o RunOptions, rb *rule
 	}
 	res.Ranges = ranges
 	split := filepath.Join(work, "split")
+	if err := e.LoadRules(ctx, rb.Tables(asOf)); err != nil { // the influence matches need them
+		done()
+		return nil, err
+	}
 	if err := e.SplitRaw(ctx, raw, split); err != nil {
 		done()
 		return nil, err

@@ -1,28 +1,13 @@
 -- RULES.md sections 1 and 2: bookings and OEM credits as earning events.
 -- An OEM credit earns like a booking, on the day the OEM's report is
 -- processed (earned_on = reported_on). TCV is converted to USD with the rate
--- of the latest valid_from on or before booked_on (extract rejected rows with
--- no rate); tcv_usd is kept to 6 decimals (a millionth of a dollar), and
--- points are computed exactly from it. Only what was earned on or before
--- as_of is in the snapshot.
+-- of its booked_on (day_rates, 012_day_rates.sql); tcv_usd is kept to 6
+-- decimals (a millionth of a dollar), and points are computed exactly from
+-- it. Only what was earned on or before as_of is in the snapshot.
 --
 -- Performance: one table of events, with the reason an event earns nothing
 -- (NULL when it earns); the denials and the earning events are views of it,
 -- not copies (each 1M-row copy of these columns costs about half a second).
-
--- The rate of each (currency, day) that has bookings: few pairs, looked up
--- with the latest valid_from on or before the day (USD needs none).
-CREATE OR REPLACE TABLE day_rates AS
-WITH days AS (
-    SELECT DISTINCT currency, booked_on AS day FROM raw_bookings WHERE currency <> 'USD'
-    UNION
-    SELECT DISTINCT currency, booked_on FROM raw_oem_credits WHERE currency <> 'USD'
-    UNION
-    SELECT DISTINCT currency, booked_on FROM raw_deal_bookings WHERE currency <> 'USD'
-)
-SELECT d.currency, d.day, fx.usd_per_unit
-FROM days d
-ASOF JOIN raw_fx_rates fx ON fx.currency = d.currency AND d.day >= fx.valid_from;
 
 -- Good standing of each OEM credit's partner on reported_on (section 2: an
 -- OEM credit earns only for a partner in good standing then). Bookings need
@@ -76,31 +61,4 @@ SELECT * EXCLUDE (reason)
 FROM booking_events
 WHERE reason IS NULL;
 
--- Bookings of partners outside this run that an influence claim of this
--- run may name (section 4: influence is earned on another partner's deal).
--- Empty unless the engine runs the partners in ranges: then they are the
--- other ranges' bookings that an approved influence claim of this range may
--- be awarded on, or whose contract may name a claimant (engine.SplitRaw),
--- converted as the events are.
-CREATE OR REPLACE TABLE deal_bookings AS
-SELECT b.booking_id, b.partner_id, b.customer_id, b.opportunity_id, b.solution, b.booked_on,
-       b.contract_partner_ids, b.status, b.terminated_on, y.program_year,
-       to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd
-FROM raw_deal_bookings b
-LEFT JOIN day_rates fx ON fx.currency = b.currency AND fx.day = b.booked_on
-LEFT JOIN program_days y ON y.day = b.booked_on
-WHERE b.booked_on <= (SELECT as_of FROM as_of);
-
--- Every booking an influence claim may name: this run's and the others'.
-CREATE OR REPLACE VIEW influence_bookings AS
-SELECT source_id AS booking_id, partner_id, customer_id, opportunity_id, solution, booked_on,
-       contract_partner_ids, status, terminated_on, program_year, tcv_usd
-FROM booking_events
-WHERE source = 'booking'
-UNION ALL
-SELECT booking_id, partner_id, customer_id, opportunity_id, solution, booked_on,
-       contract_partner_ids, status, terminated_on, program_year, tcv_usd
-FROM deal_bookings;
-
-DROP TABLE day_rates;
 DROP TABLE oem_credit_standing;

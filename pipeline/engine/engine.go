@@ -59,7 +59,14 @@ type Engine struct {
 	db         *sql.DB
 	privateRaw bool
 	dir        string // the database file's directory (Settings.OnDisk), removed by Close
+	// matched: influence_match_rows was loaded (LoadRange), so Run skips the
+	// model that computes it from every partner's bookings.
+	matched bool
 }
+
+// matchModel computes influence_match_rows, the one model that reads other
+// partners' bookings: a run in ranges runs it once before the ranges.
+const matchModel = "035_influence_matches.sql"
 
 // Step is one model file and how long it took.
 type Step struct {
@@ -201,11 +208,7 @@ func (e *Engine) LoadRaw(ctx context.Context, rawDir string) error {
 			return fmt.Errorf("engine: load %s: %w", file, err)
 		}
 	}
-	// Every partner is in this run: no other partner's booking to add for
-	// influence (sql/040_booking_events.sql, Split).
-	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW raw_deal_bookings AS SELECT * FROM raw_bookings WHERE false"); err != nil {
-		return fmt.Errorf("engine: deal bookings: %w", err)
-	}
+	e.matched = false // every partner is here: Run matches the influence claims
 	return nil
 }
 
@@ -241,12 +244,21 @@ func Models() ([]string, error) {
 	return names, nil
 }
 
-// Run executes every model of sql/ in file-name order.
+// Run executes every model of sql/ in file-name order (in a range of
+// partners, every one but matchModel, whose table LoadRange loaded).
 func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 	names, err := Models()
 	if err != nil {
 		return nil, fmt.Errorf("engine: list models: %w", err)
 	}
+	if e.matched {
+		names = slices.DeleteFunc(names, func(n string) bool { return n == matchModel })
+	}
+	return e.runModels(ctx, names)
+}
+
+// runModels executes the named models of sql/, in the order given.
+func (e *Engine) runModels(ctx context.Context, names []string) ([]Step, error) {
 	var steps []Step
 	for _, name := range names {
 		text, err := fs.ReadFile(tallysql.Files, name)

@@ -103,14 +103,7 @@ func (w *world) run(t *testing.T, asOf string) *engine.Engine {
 func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.Engine {
 	t.Helper()
 	dir := w.land(t)
-	text := w.rulebook
-	if text == "" {
-		text = baseRulebook(t)
-	}
-	rb, err := rulebook.Parse("rulebook.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rb := w.rules(t)
 	ctx := context.Background()
 	e, err := engine.Open(ctx, s)
 	if err != nil {
@@ -127,6 +120,20 @@ func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.En
 		t.Fatal(err)
 	}
 	return e
+}
+
+// rules is the world's rulebook (the example's unless it has its own).
+func (w *world) rules(t *testing.T) *rulebook.Rulebook {
+	t.Helper()
+	text := w.rulebook
+	if text == "" {
+		text = baseRulebook(t)
+	}
+	rb, err := rulebook.Parse("rulebook.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rb
 }
 
 // land writes the world's rows as a raw directory, as extract lands them.

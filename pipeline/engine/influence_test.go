@@ -43,6 +43,7 @@ func TestInfluenceAward(t *testing.T) {
 	w.influence = []extract.InfluenceClaim{c}
 	w.acme("B1", "RES", "2023-06-01", 100_000).LicenseType = "saas"
 	w.booking("B2", "RES", "2023-06-01", 100_000, "term") // another customer
+	w.acme("B3", "RES", "2024-01-02", 100_000)            // booked after as_of: not yet
 	l, dn := influenceLedger(t, w, "2023-12-31")
 	equal(t, "ledger", l, []string{"SS|I1|B1|base|2023-06-01|100.00"})
 	equal(t, "denials", dn, nil)

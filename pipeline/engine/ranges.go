@@ -16,10 +16,10 @@ import (
 // at a time, each small enough for memory, and the ranges' outputs, each
 // sorted, are appended in range order: the files are sorted by partner_id
 // with no global sort, and memory stays flat however many partners there
-// are (BENCHMARKS.md). Influence is earned on other partners' bookings: a
-// range also gets the other ranges' bookings its approved influence claims
-// may be awarded on or that may make a claimant a transacting partner
-// (raw_deal_bookings, sql/040_booking_events.sql; SplitRaw says which).
+// are (BENCHMARKS.md). Influence is earned on other partners' bookings: the
+// one model that reads them (matchModel, sql/035_influence_matches.sql) runs
+// once over every partner before the ranges, and each range reads the
+// matches of its own claims.
 //
 // The flow: PlanRanges and SplitRaw once; for each range LoadRange, Run,
 // Checks, Release and Export to a directory of its own; then Concat.
@@ -133,8 +133,9 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 // table: reading a range's rows from the whole file instead costs a scan of
 // it per range. Every row lands in exactly one range: a row whose partner
 // is not in partners (extract rejects those) stops the run rather than
-// vanish. It also writes each range's deal bookings: the bookings of other
-// ranges' partners that influence claims of the range need (below).
+// vanish. It then computes the influence matches of every claim over every
+// partner's bookings (matchModel, with the rule tables, which the caller has
+// loaded) and writes them in the range of the claim's partner.
 func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 	// Uncompressed: read once, removed after the ranges; a fifth faster to
 	// write than zstd level 1 (10M bookings: 9.9 s against 11.9 s), for
@@ -163,71 +164,80 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 			return fmt.Errorf("engine: split %s: %d of %d rows have a partner_id that is not in partners", t, n-written, n)
 		}
 	}
-	// A range's deal bookings (sql/070_influence_points.sql): another
-	// range's booking on a customer and solution of an approved claim of the
-	// range that names no opportunity, or names the booking's, booked on or
-	// after the claim's approval (a candidate for its award); or any booking
-	// on them whose contract names partners (one may be a claimant of the
-	// range, which then transacts the deal).
-	stmt := fmt.Sprintf(`COPY (
-		WITH c AS (
-		    SELECT c.customer_id, c.solution, c.opportunity_id, c.approved_on, r.range_index
-		    FROM read_parquet(%s) c JOIN range_of r USING (partner_id)
-		    WHERE c.status = 'approved'),
-		keys AS (
-		    SELECT customer_id, solution, range_index,
-		           min(approved_on) FILTER (WHERE opportunity_id IS NULL) AS since_any
-		    FROM c GROUP BY ALL),
-		named AS (
-		    SELECT customer_id, solution, opportunity_id, range_index, min(approved_on) AS since
-		    FROM c WHERE opportunity_id IS NOT NULL GROUP BY ALL)
-		SELECT b.*, k.range_index
-		FROM read_parquet(%s) b
-		JOIN range_of o ON o.partner_id = b.partner_id
-		JOIN keys k ON k.customer_id = b.customer_id AND k.solution = b.solution AND k.range_index <> o.range_index
-		LEFT JOIN named n ON n.customer_id = b.customer_id AND n.solution = b.solution
-		                 AND n.opportunity_id = b.opportunity_id AND n.range_index = k.range_index
-		WHERE len(b.contract_partner_ids) > 0 OR b.booked_on >= k.since_any OR b.booked_on >= n.since
-		) TO %s %s`,
-		literal(rawFile(rawDir, "influence_claims")), literal(rawFile(rawDir, "bookings")),
-		literal(filepath.Join(splitDir, "deal_bookings")), opts)
-	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("engine: split deal bookings: %w", err)
+	if err := e.splitMatches(ctx, rawDir, splitDir, opts); err != nil {
+		return fmt.Errorf("engine: split influence matches: %w", err)
 	}
 	return nil
 }
 
+// splitMatches runs matchModel (and the models it reads: the macros, the
+// program years and the day rates) over every partner's claims and
+// bookings, read where they lie, and writes the matches by the range of the claim's partner, with an
+// empty file of their columns for a range that has none.
+func (e *Engine) splitMatches(ctx context.Context, rawDir, splitDir, opts string) error {
+	for _, t := range []string{"bookings", "oem_credits", "influence_claims", "fx_rates"} {
+		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)",
+			ident("raw_"+t), literal(rawFile(rawDir, t)))); err != nil {
+			return err
+		}
+	}
+	if _, err := e.runModels(ctx, []string{"000_macros.sql", "010_years.sql", "012_day_rates.sql", matchModel}); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		fmt.Sprintf("COPY (SELECT m.*, r.range_index FROM influence_match_rows m JOIN range_of r USING (partner_id)) TO %s %s",
+			literal(filepath.Join(splitDir, "influence_matches")), opts),
+		fmt.Sprintf("COPY (SELECT * FROM influence_match_rows LIMIT 0) TO %s (FORMAT parquet)", literal(emptyMatches(splitDir))),
+		"DROP VIEW influence_match_rows",
+		"DROP TABLE deal_transactors",
+		"DROP TABLE influence_match_params",
+		"DROP TABLE day_rates",
+		"DROP VIEW raw_bookings",
+		"DROP VIEW raw_oem_credits",
+		"DROP VIEW raw_influence_claims",
+		"DROP VIEW raw_fx_rates",
+	} {
+		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func emptyMatches(splitDir string) string { return filepath.Join(splitDir, "influence_matches_columns.parquet") }
+
 // LoadRange creates the raw tables of range i (in place of LoadRaw, which a
 // run in ranges does not call): its partners' rows of every partner table
-// and its deal bookings, from splitDir; fx_rates; and the rejects in range 0
-// only (they are exported once).
+// and the influence matches of its claims, from splitDir; fx_rates; and the
+// rejects in range 0 only (they are exported once).
 func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) error {
-	load := func(name, table, fallback string) error {
+	load := func(name, table, columns string) error {
 		dir := filepath.Join(splitDir, table, fmt.Sprintf("range_index=%d", i))
 		files, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
 		if err != nil {
 			return err
 		}
 		// A range with no rows of the table: its columns, no rows.
-		src := fmt.Sprintf("read_parquet(%s) LIMIT 0", literal(rawFile(rawDir, fallback)))
+		src := fmt.Sprintf("read_parquet(%s) LIMIT 0", literal(columns))
 		if len(files) > 0 {
 			src = fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", literal(filepath.Join(dir, "*.parquet")))
 		}
 		kind := "TABLE"
-		if streamed[table] {
+		if streamed[table] || table == "influence_matches" {
 			kind = "VIEW" // read where it lies, as LoadRaw does
 		}
 		_, err = e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS SELECT * FROM %s", kind, ident(name), src))
 		return err
 	}
 	for _, t := range partnerTables {
-		if err := load("raw_"+t, t, t); err != nil {
+		if err := load("raw_"+t, t, rawFile(rawDir, t)); err != nil {
 			return fmt.Errorf("engine: load range %d of %s: %w", i, t, err)
 		}
 	}
-	if err := load("raw_deal_bookings", "deal_bookings", "bookings"); err != nil {
-		return fmt.Errorf("engine: load range %d deal bookings: %w", i, err)
+	if err := load("influence_match_rows", "influence_matches", emptyMatches(splitDir)); err != nil {
+		return fmt.Errorf("engine: load range %d influence matches: %w", i, err)
 	}
+	e.matched = true
 	for _, t := range []string{"fx_rates", "rejects"} {
 		q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(%s)", ident("raw_"+t), literal(rawFile(rawDir, t)))
 		if t == "rejects" && i > 0 {

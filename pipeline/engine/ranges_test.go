@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"tally/pipeline/date"
 	"tally/pipeline/engine"
 	"tally/pipeline/extract"
 )
@@ -33,11 +34,19 @@ func rangesWorld() *world {
 	book("P3", 9, "")
 	book("P3", 1, "ACME")
 	book("P4", 2, "ACME")
-	// before I1's approval: no award; with a contract naming P1, still
-	// needed (P1 would transact the deal)
+	// before I1's approval: no match, but a contract naming P1 makes it
+	// a transacting partner of that deal
 	w.booking("B17", "P4", "2023-01-01", 1000, "term").CustomerID = "ACME"
 	early := w.booking("B18", "P4", "2023-01-01", 1000, "term")
 	early.CustomerID, early.ContractPartnerIDs = "ACME", []string{"P1"}
+	// B18 names P1 on opportunity O-9, so P1 transacts B16, which is on it
+	opp := "O-9"
+	early.OpportunityID = &opp
+	for i := range w.bookings {
+		if w.bookings[i].BookingID == "B16" {
+			w.bookings[i].OpportunityID = &opp
+		}
+	}
 	w.influence = []extract.InfluenceClaim{
 		claim("I1", "P1", "sir", "2023-03-01"),
 		{ClaimID: "I2", PartnerID: "P2", Kind: "sir", CustomerID: "C-B05", Solution: "vcf", Status: "pending"},
@@ -53,6 +62,9 @@ func planRanges(t *testing.T, w *world, perRange int64) (*engine.Engine, string,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
+	if err := e.LoadRules(context.Background(), w.rules(t).Tables(date.MustParse("2024-01-31"))); err != nil {
+		t.Fatal(err)
+	}
 	ranges, err := e.PlanRanges(context.Background(), raw, perRange)
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +89,9 @@ func TestPlanRanges(t *testing.T) {
 }
 
 // SplitRaw puts every row in its partner's range, and gives each range the
-// other ranges' bookings its approved influence claims may be awarded on
-// (booked on or after the approval), or whose contract may name a claimant.
+// influence matches of its claims on every partner's bookings (booked on or
+// after the approval), with whether the claimant transacts the deal (a
+// booking before the approval may make it one).
 func TestSplitAndLoadRange(t *testing.T) {
 	e, raw, ranges := planRanges(t, rangesWorld(), 4)
 	split := filepath.Join(t.TempDir(), "split")
@@ -93,13 +106,13 @@ func TestSplitAndLoadRange(t *testing.T) {
 		}
 		own := rows(t, e, "SELECT string_agg(DISTINCT partner_id, ',' ORDER BY partner_id) || ' ' || count(*) FROM raw_bookings")
 		parts := rows(t, e, "SELECT count(*) FROM raw_partners")
-		deal := rows(t, e, "SELECT coalesce(string_agg(booking_id, ',' ORDER BY booking_id), '-') FROM raw_deal_bookings")
-		got = append(got, fmt.Sprintf("%d: %s partners %s deal %s", r.Index, own[0], parts[0], deal[0]))
+		matches := rows(t, e, "SELECT coalesce(string_agg(claim_id || '/' || booking_id || '/' || transacting_partner_id || CASE WHEN claimant_transacts THEN '/transacts' ELSE '' END, ',' ORDER BY booking_id), '-') FROM influence_match_rows")
+		got = append(got, fmt.Sprintf("%d: %s partners %s matches %s", r.Index, own[0], parts[0], matches[0]))
 	}
 	equal(t, "ranges", got, []string{
-		"0: P1,P2 4 partners 2 deal B14,B15,B16,B18",
-		"1: P3 10 partners 1 deal -",
-		"2: P4 4 partners 2 deal -",
+		"0: P1,P2 4 partners 2 matches I1/B14/P3,I1/B15/P4,I1/B16/P4/transacts",
+		"1: P3 10 partners 1 matches -",
+		"2: P4 4 partners 2 matches -",
 	})
 }
 
