@@ -204,7 +204,10 @@ func (e *Engine) splitMatches(ctx context.Context, rawDir, splitDir, opts string
 	return nil
 }
 
-func emptyMatches(splitDir string) string { return filepath.Join(splitDir, "influence_matches_columns.parquet") }
+// emptyMatches holds the matches' columns, for a range with none.
+func emptyMatches(splitDir string) string {
+	return filepath.Join(splitDir, "influence_matches_columns.parquet")
+}
 
 // LoadRange creates the raw tables of range i (in place of LoadRaw, which a
 // run in ranges does not call): its partners' rows of every partner table
