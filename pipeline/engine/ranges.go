@@ -172,8 +172,9 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 
 // splitMatches runs matchModel (and the models it reads: the macros, the
 // program years and the day rates) over every partner's claims and
-// bookings, read where they lie, and writes the matches by the range of the claim's partner, with an
-// empty file of their columns for a range that has none.
+// bookings, read where they lie, and writes the matches by the range of the
+// claim's partner, with an empty file of their columns for a range that has
+// none. It drops what the models made: the ranges make their own.
 func (e *Engine) splitMatches(ctx context.Context, rawDir, splitDir, opts string) error {
 	for _, t := range []string{"bookings", "oem_credits", "influence_claims", "fx_rates"} {
 		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)",
