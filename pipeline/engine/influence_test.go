@@ -62,6 +62,24 @@ func TestInfluenceWindow(t *testing.T) {
 	equal(t, "ledger", l, []string{"SS|I1|first-day|base|2023-03-01|1.00", "SS|I1|last-day|base|2025-03-01|1.00"})
 }
 
+// Sections 1 and 4: an influenced booking's TCV is converted with the rate
+// of its booked_on, as the booking's own points are; a booking in no
+// program year is matched (with the last year's window) only to be denied.
+func TestInfluenceInUSDAndProgramYears(t *testing.T) {
+	w := influenceWorld()
+	w.fx = []extract.FXRate{
+		{Currency: "EUR", ValidFrom: d("2021-01-01"), USDPerUnit: 11_000_000_000}, // 1.1
+		{Currency: "EUR", ValidFrom: d("2023-06-01"), USDPerUnit: 12_000_000_000}, // 1.2
+	}
+	w.influence = []extract.InfluenceClaim{claim("I1", "SS", "sir", "2021-06-01")}
+	w.acme("EUR", "RES", "2023-06-01", 10_000).Currency = "EUR"
+	w.acme("ANCIENT", "RES", "2021-12-31", 10_000)
+	w.acme("LATE", "RES", "2023-06-02", 10_000) // after the window of 2021-06-01
+	l, dn := influenceLedger(t, w, "2023-12-31")
+	equal(t, "ledger", l, []string{"SS|I1|EUR|base|2023-06-01|12.00"})
+	equal(t, "denials", dn, []string{"SS|I1|outside_program_year|booking ANCIENT"})
+}
+
 // Section 4: poc and technical_assessment must be approved before work
 // starts, and the completion claim filed within completion_claim_days.
 func TestInfluenceRetroactiveAndLateClaims(t *testing.T) {
