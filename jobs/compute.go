@@ -81,6 +81,9 @@ func computeWhole(ctx context.Context, e *engine.Engine, o RunOptions, rb *ruleb
 	}
 
 	t0 = begin("checks")
+	if err := beforeChecks(e, nil); err != nil {
+		return nil, err
+	}
 	if res.Checks, err = e.Checks(ctx); err != nil {
 		return nil, err
 	}
@@ -173,6 +176,10 @@ func computeRanges(ctx context.Context, e *engine.Engine, o RunOptions, rb *rule
 			total[s.Name] += s.Seconds
 		}
 		t = time.Now()
+		if err := beforeChecks(e, &r); err != nil {
+			done()
+			return nil, err
+		}
 		cs, err := e.Checks(ctx)
 		if err != nil {
 			done()

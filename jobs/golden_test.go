@@ -3,9 +3,14 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -226,4 +231,128 @@ func TestRangesPublishTheSameTables(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A check that fails in a run in ranges fails the run as it does in one
+// piece: exit 1, nothing published (the last snapshot, latest and current
+// untouched), and the same failing rows counted and kept in failed/<run
+// id>/, though other ranges were computed and checked after the first
+// failure. A check fails only on a bug, so the test breaks the base points
+// of two ranges before their checks (jobs.BeforeChecks), and the same
+// partners' in a run in one piece.
+func TestFailingCheckInRanges(t *testing.T) {
+	const prev, day = "2023-06-30", "2023-09-30"
+	run := func(lake, asOf string, s engine.Settings) (*jobs.RunResult, error) {
+		s.Threads = 2
+		return jobs.Run(context.Background(), jobs.RunOptions{
+			Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: asOf, Out: lake, DuckDB: s,
+		})
+	}
+	breakBase := func(e *engine.Engine, r engine.Range) error {
+		_, err := e.DB().Exec(`UPDATE booking_points SET points = points + 0.01
+			WHERE component = 'base' AND partner_id BETWEEN ? AND ?`, r.FirstPartner, r.LastPartner)
+		return err
+	}
+	defer func() { jobs.BeforeChecks = nil }()
+
+	lake := t.TempDir()
+	if _, err := run(lake, prev, engine.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	before := lakeFiles(t, lake)
+	var broken []engine.Range
+	jobs.BeforeChecks = func(e *engine.Engine, r *engine.Range) error {
+		if r == nil {
+			return errors.New("the run was not split")
+		}
+		if r.Index != 1 && r.Index != 4 {
+			return nil
+		}
+		broken = append(broken, *r)
+		return breakBase(e, *r)
+	}
+	ranged, err := run(lake, day, engine.Settings{SplitAbove: 1, RangeBookings: 40})
+	if !errors.Is(err, jobs.ErrChecks) || jobs.ExitCode(err) != 1 {
+		t.Fatalf("run in ranges with broken base points: %v (exit %d), want failing checks, exit 1", err, jobs.ExitCode(err))
+	}
+	if len(broken) != 2 || len(ranged.Ranges) < 6 {
+		t.Fatalf("broke %d of %d ranges", len(broken), len(ranged.Ranges))
+	}
+	if after := lakeFiles(t, lake); !maps.Equal(after, before) {
+		t.Errorf("a failing run changed the lake:\nbefore %v\nafter  %v", before, after)
+	}
+
+	jobs.BeforeChecks = func(e *engine.Engine, r *engine.Range) error {
+		if r != nil {
+			return errors.New("the run was split")
+		}
+		for _, b := range broken {
+			if err := breakBase(e, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	wholeLake := t.TempDir()
+	whole, err := run(wholeLake, day, engine.Settings{})
+	if !errors.Is(err, jobs.ErrChecks) {
+		t.Fatalf("run in one piece with broken base points: %v, want failing checks", err)
+	}
+	failing := 0
+	for i, c := range whole.Checks {
+		got := ranged.Checks[i]
+		if got.Name != c.Name || got.Passed != c.Passed || got.FailingRows != c.FailingRows {
+			t.Errorf("check %s in ranges: passed %v, %d failing rows; in one piece %s: %v, %d",
+				got.Name, got.Passed, got.FailingRows, c.Name, c.Passed, c.FailingRows)
+		}
+		if !c.Passed {
+			failing++
+		}
+	}
+	if failing == 0 || len(ranged.Checks) != len(whole.Checks) {
+		t.Fatalf("%d failing checks in one piece; %d checks in ranges, %d in one piece", failing, len(ranged.Checks), len(whole.Checks))
+	}
+	kept := func(lake string, res *jobs.RunResult) map[string]string {
+		files := lakeFiles(t, filepath.Join(lake, "failed", res.RunID))
+		if len(files) != failing {
+			t.Errorf("%s: %d files kept for %d failing checks", lake, len(files), failing)
+		}
+		return files
+	}
+	if got, want := kept(lake, ranged), kept(wholeLake, whole); !maps.Equal(got, want) {
+		t.Errorf("failing rows kept in ranges %v, in one piece %v", got, want)
+	}
+}
+
+// lakeFiles maps every file under dir but failed/ and .lock (relative
+// name) to its SHA-256, and every symbolic link to its target.
+func lakeFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		switch {
+		case rel == "failed" || rel == ".lock":
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			files[rel] = "-> " + target
+			return err
+		case d.IsDir():
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		files[rel] = fmt.Sprintf("%x", sha256.Sum256(b))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -53,6 +53,20 @@ type RunResult struct {
 // can kill the process there (jobs/hardening). Production never sets it.
 var CrashAt func(step string)
 
+// BeforeChecks, when set, is called with the engine just before the audit
+// checks run: once in a run in one piece (with a nil range), once per range
+// in a run in ranges. A check fails only on a bug, so the tests use it to
+// break a computed table and see what a failing check does to the run.
+// Production never sets it.
+var BeforeChecks func(e *engine.Engine, r *engine.Range) error
+
+func beforeChecks(e *engine.Engine, r *engine.Range) error {
+	if BeforeChecks == nil {
+		return nil
+	}
+	return BeforeChecks(e, r)
+}
+
 func reached(step string) {
 	if CrashAt != nil {
 		CrashAt(step)
