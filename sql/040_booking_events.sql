@@ -6,8 +6,14 @@
 -- it. Only what was earned on or before as_of is in the snapshot.
 --
 -- Performance: one table of events, with the reason an event earns nothing
--- (NULL when it earns); the denials and the earning events are views of it,
--- not copies (each 1M-row copy of these columns costs about half a second).
+-- (NULL when it earns); the earning events are a view of it, not a copy
+-- (each 1M-row copy of these columns costs about half a second). The points
+-- (050) drop it once they are done with it.
+-- It holds only the columns the points and the checks read: the deal's
+-- customer, opportunity and contract partners are read by the influence
+-- match (035) from the bookings themselves. At 10M bookings the run's
+-- tables outgrow memory_limit and DuckDB spills them, uncompressed.
+
 
 -- Good standing of each OEM credit's partner on reported_on (section 2: an
 -- OEM credit earns only for a partner in good standing then). Bookings need
@@ -20,18 +26,18 @@ ASOF LEFT JOIN standing s ON s.partner_id = c.partner_id AND c.reported_on >= s.
 -- Why an event earns nothing, if it does not: the first reason that applies.
 CREATE OR REPLACE TABLE booking_events AS
 WITH events AS (
-    SELECT 'booking' AS source, booking_id AS source_id, partner_id, customer_id, opportunity_id,
+    SELECT 'booking' AS source, booking_id AS source_id, partner_id,
            solution, booked_on, booked_on AS earned_on, tcv, currency, license_type, tags,
-           contract_partner_ids, status, terminated_on, true AS good_standing
+           status, terminated_on, true AS good_standing
     FROM raw_bookings
     UNION ALL
-    SELECT 'oem_credit', c.credit_id, c.partner_id, c.customer_id, c.opportunity_id,
+    SELECT 'oem_credit', c.credit_id, c.partner_id,
            c.solution, c.booked_on, c.reported_on, c.tcv, c.currency, c.license_type, c.tags,
-           []::VARCHAR[], 'booked', NULL::DATE, s.good_standing
+           'booked', NULL::DATE, s.good_standing
     FROM raw_oem_credits c JOIN oem_credit_standing s USING (credit_id)
 )
-SELECT e.source, e.source_id, e.partner_id, e.customer_id, e.opportunity_id, e.solution,
-       e.booked_on, e.earned_on, e.license_type, e.tags, e.contract_partner_ids, e.status,
+SELECT e.source, e.source_id, e.partner_id, e.solution,
+       e.booked_on, e.earned_on, e.license_type, e.tags, e.status,
        e.terminated_on, y.program_year, p.country, p.emerging_market,
        to_usd(e.tcv, fx.usd_per_unit) AS tcv_usd,
        CASE
@@ -46,11 +52,6 @@ LEFT JOIN partner_end x USING (partner_id)
 LEFT JOIN day_rates fx ON fx.currency = e.currency AND fx.day = e.booked_on
 LEFT JOIN program_days y ON y.day = e.earned_on
 WHERE e.earned_on <= (SELECT as_of FROM as_of);
-
-CREATE OR REPLACE VIEW booking_denials AS
-SELECT partner_id, source, source_id, earned_on, reason
-FROM booking_events
-WHERE reason IS NOT NULL;
 
 -- The events that earn. booking_events carries what the multipliers and the
 -- cap ask of the partner (country, emerging_market): this view is read by

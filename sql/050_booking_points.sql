@@ -17,8 +17,8 @@ GROUP BY ALL;
 
 -- base: tcv_usd * points_per_usd
 CREATE OR REPLACE TABLE booking_points AS
-SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
-       'base' AS component, NULL::VARCHAR AS rule_id, 0 AS ord, e.tcv_usd,
+SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on,
+       'base' AS component, NULL::VARCHAR AS rule_id, e.tcv_usd,
        round_half_away(e.tcv_usd::DECIMAL(38,6) * y.points_per_usd,
                        e.tcv_usd::DOUBLE * y.points_per_usd::DOUBLE, 0.01)::DECIMAL(18,2) AS points
 FROM earning_bookings e
@@ -31,7 +31,7 @@ JOIN rule_years y USING (program_year);
 -- of every booking cost a third of this step.
 CREATE OR REPLACE VIEW multiplier_candidates AS
 SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on,
-       m.multiplier_id, m.ord, m.business_models, e.tcv_usd,
+       m.multiplier_id, m.business_models, e.tcv_usd,
        round_half_away(e.tcv_usd::DECIMAL(38,6) * y.points_per_usd * m.bonus,
                        e.tcv_usd::DOUBLE * y.points_per_usd::DOUBLE * m.bonus::DOUBLE, 0.01)::DECIMAL(18,2) AS points
 FROM earning_bookings e
@@ -45,14 +45,14 @@ WHERE (m.license_types IS NULL OR list_contains(m.license_types, e.license_type)
   AND (m.program_years IS NULL OR list_contains(m.program_years, e.program_year));
 
 INSERT INTO booking_points
-SELECT source, source_id, partner_id, program_year, earned_on, booked_on,
-       'multiplier', multiplier_id, 1 + ord, tcv_usd, points
+SELECT source, source_id, partner_id, program_year, earned_on,
+       'multiplier', multiplier_id, tcv_usd, points
 FROM multiplier_candidates
 WHERE business_models IS NULL;
 
 INSERT INTO booking_points
-SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.booked_on,
-       'multiplier', c.multiplier_id, 1 + c.ord, c.tcv_usd, c.points
+SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on,
+       'multiplier', c.multiplier_id, c.tcv_usd, c.points
 FROM multiplier_candidates c
 WHERE c.business_models IS NOT NULL
   AND EXISTS (SELECT 1 FROM business_model_periods b
@@ -104,13 +104,13 @@ FROM running
 WHERE before + points > max_points AND points > 0;
 
 INSERT INTO booking_points
-SELECT source, source_id, partner_id, program_year, earned_on, booked_on,
-       'perpetual_cap', NULL, 100, tcv_usd, points
+SELECT source, source_id, partner_id, program_year, earned_on,
+       'perpetual_cap', NULL, tcv_usd, points
 FROM cap_allocation;
 
 INSERT INTO booking_points
-SELECT p.source, p.source_id, p.partner_id, p.program_year, v.terminated_on, p.booked_on,
-       'vendor_termination', NULL, 101, any_value(p.tcv_usd), -sum(p.points)
+SELECT p.source, p.source_id, p.partner_id, p.program_year, v.terminated_on,
+       'vendor_termination', NULL, any_value(p.tcv_usd), -sum(p.points)
 FROM booking_points p
 JOIN vendor_terminated v USING (source, source_id)
 WHERE p.component IN ('base', 'multiplier')
@@ -118,4 +118,27 @@ GROUP BY ALL;
 
 DROP TABLE multiplier_rules;
 DROP TABLE vendor_terminated;
+
+-- What is left to ask of the events: those that earn nothing, with their
+-- reason (080_points_ledger.sql's denials), and what the checks ask, per
+-- partner and source (checks/events_accounted_for.sql: how many, and a sum
+-- of a hash of their ids; checks/base_reconciles_to_bookings.sql: the TCV
+-- of those that earn). The events themselves, a wide table of every
+-- booking, are dropped here: held until the checks, they made the influence
+-- and levels models spill (at 10M bookings the run's tables outgrow
+-- memory_limit, and DuckDB spills them uncompressed; BENCHMARKS.md).
+CREATE OR REPLACE TABLE booking_denials AS
+SELECT partner_id, source, source_id, reason
+FROM booking_events
+WHERE reason IS NOT NULL;
+
+CREATE OR REPLACE TABLE booking_event_totals AS
+SELECT partner_id, source, count(*) AS events, sum(hash(source_id)::HUGEINT) AS event_hash,
+       count(*) FILTER (WHERE reason IS NULL) AS earning_events,
+       sum(tcv_usd) FILTER (WHERE reason IS NULL) AS earned_tcv_usd
+FROM booking_events
+GROUP BY partner_id, source;
+
+DROP VIEW earning_bookings;
+DROP TABLE booking_events;
 DROP TABLE cap_allocation;

@@ -51,13 +51,30 @@ LEFT JOIN business_model_periods ss
 LEFT JOIN partner_end x ON x.partner_id = c.partner_id
 LEFT JOIN rule_years y ON y.program_year = m.program_year;
 
+DROP TABLE influence_matches;
+
+-- The awards keep what the ledger (080_points_ledger.sql) reads.
 CREATE OR REPLACE TABLE influence_awards AS
-SELECT *
+SELECT claim_id, partner_id, kind, booking_id, program_year, booked_on, tcv_usd,
+       booking_status, terminated_on, points_per_usd, influence_rate
 FROM influence_candidates
 WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY partner_id, booking_id ORDER BY approved_on, claim_id) = 1;
 
-DROP TABLE influence_matches;
+-- The candidates that earn nothing, and why (the claim's own reasons are
+-- denied once per claim, from influence_claim_checks, in 080): the
+-- candidates are dropped here, before the ledger and the levels.
+CREATE OR REPLACE TABLE influence_denials AS
+SELECT partner_id, claim_id, reason, 'booking ' || booking_id AS detail
+FROM influence_candidates
+WHERE reason IS NOT NULL AND reason NOT IN ('not_approved', 'retroactive_claim')
+UNION ALL
+SELECT c.partner_id, c.claim_id, 'earlier_claim_awarded', 'booking ' || c.booking_id
+FROM influence_candidates c
+JOIN influence_awards a USING (partner_id, booking_id)
+WHERE c.reason IS NULL AND c.claim_id <> a.claim_id;
+
+DROP TABLE influence_candidates;
 DROP VIEW influence_match_rows;
 DROP TABLE day_rates; -- 012, read by the matches
 DROP TABLE IF EXISTS deal_transactors; -- 035, not in a range of partners

@@ -41,15 +41,9 @@ FROM (
     UNION ALL
     SELECT partner_id, 'influence', claim_id, claim_reason, NULL FROM influence_claim_checks WHERE claim_reason IS NOT NULL
     UNION ALL
-    SELECT partner_id, 'influence', claim_id, reason, 'booking ' || booking_id
-    FROM influence_candidates
-    WHERE reason IS NOT NULL AND reason NOT IN ('not_approved', 'retroactive_claim')
-    UNION ALL
-    SELECT c.partner_id, 'influence', c.claim_id, 'earlier_claim_awarded', 'booking ' || c.booking_id
-    FROM influence_candidates c
-    JOIN influence_awards a USING (partner_id, booking_id)
-    WHERE c.reason IS NULL AND c.claim_id <> a.claim_id
+    SELECT partner_id, 'influence', claim_id, reason, detail FROM influence_denials
 );
 
-DROP TABLE influence_candidates;
+DROP TABLE booking_denials;
+DROP TABLE influence_denials;
 DROP TABLE influence_claim_checks;

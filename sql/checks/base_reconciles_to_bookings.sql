@@ -4,7 +4,9 @@
 -- away from zero to the cent (checked here from the exact difference, not
 -- with the macro that computed it).
 WITH earned AS (
-    SELECT partner_id, source, sum(tcv_usd) AS tcv_usd FROM earning_bookings GROUP BY ALL
+    -- summed from the earning events by 080_points_ledger.sql
+    SELECT partner_id, source, earned_tcv_usd AS tcv_usd FROM booking_event_totals
+    WHERE earning_events > 0
 ),
 ledger AS (
     SELECT partner_id, source, sum(tcv_usd) AS tcv_usd
