@@ -72,6 +72,12 @@ const matchModel = "035_influence_matches.sql"
 type Step struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
+	// After the model: the memory DuckDB holds (its tables, and what its
+	// operators keep) and its data spilled to temp_directory, in bytes
+	// (duckdb_memory()). The nightly job logs them at debug level: a run
+	// whose tables outgrow memory_limit spills them and slows down.
+	MemoryBytes  int64 `json:"-"`
+	SpilledBytes int64 `json:"-"`
 }
 
 // InputTables are the raw tables the models read, as landed by extract.
@@ -269,7 +275,12 @@ func (e *Engine) runModels(ctx context.Context, names []string) ([]Step, error) 
 		if _, err := e.db.ExecContext(ctx, string(text)); err != nil {
 			return steps, fmt.Errorf("engine: model %s: %w", name, err)
 		}
-		steps = append(steps, Step{Name: strings.TrimSuffix(name, ".sql"), Seconds: time.Since(start).Seconds()})
+		step := Step{Name: strings.TrimSuffix(name, ".sql"), Seconds: time.Since(start).Seconds()}
+		if err := e.db.QueryRowContext(ctx, `SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT,
+			coalesce(sum(temporary_storage_bytes), 0)::BIGINT FROM duckdb_memory()`).Scan(&step.MemoryBytes, &step.SpilledBytes); err != nil {
+			return steps, fmt.Errorf("engine: memory after %s: %w", name, err)
+		}
+		steps = append(steps, step)
 	}
 	return steps, nil
 }

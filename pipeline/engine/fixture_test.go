@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -261,5 +262,42 @@ func TestChecksCatchTampering(t *testing.T) {
 			}
 			equal(t, "failing checks", failing, c.failing)
 		})
+	}
+}
+
+// Each model's step says how much memory DuckDB holds after it and how much
+// it has spilled (the nightly job logs both): the booking events are held
+// after 040, and a run this small spills nothing.
+func TestStepsReportMemory(t *testing.T) {
+	w := (&world{}).partner("P1")
+	for i := range 3000 {
+		w.booking(fmt.Sprintf("B%d", i), "P1", "2023-05-01", 1000, "term")
+	}
+	dir := w.land(t)
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Settings{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.LoadRaw(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadRules(ctx, w.rules(t).Tables(date.MustParse("2023-06-30"))); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := e.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]int64{}
+	for _, s := range steps {
+		held[s.Name] = s.MemoryBytes
+		if s.SpilledBytes != 0 {
+			t.Errorf("%s: %d bytes spilled", s.Name, s.SpilledBytes)
+		}
+	}
+	if held["000_macros"] <= 0 || held["040_booking_events"] <= held["000_macros"] {
+		t.Errorf("memory held after the macros %d bytes, after the booking events %d", held["000_macros"], held["040_booking_events"])
 	}
 }
