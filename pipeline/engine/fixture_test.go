@@ -103,6 +103,13 @@ func (w *world) run(t *testing.T, asOf string) *engine.Engine {
 // runWith is run with the given engine settings.
 func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.Engine {
 	t.Helper()
+	e, _ := w.runSteps(t, asOf, s)
+	return e
+}
+
+// runSteps is runWith, and returns the models' steps too.
+func (w *world) runSteps(t *testing.T, asOf string, s engine.Settings) (*engine.Engine, []engine.Step) {
+	t.Helper()
 	dir := w.land(t)
 	rb := w.rules(t)
 	ctx := context.Background()
@@ -117,10 +124,11 @@ func (w *world) runWith(t *testing.T, asOf string, s engine.Settings) *engine.En
 	if err := e.LoadRules(ctx, rb.Tables(date.MustParse(asOf))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Run(ctx); err != nil {
+	steps, err := e.Run(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return e, steps
 }
 
 // rules is the world's rulebook (the example's unless it has its own).
@@ -273,23 +281,7 @@ func TestStepsReportMemory(t *testing.T) {
 	for i := range 3000 {
 		w.booking(fmt.Sprintf("B%d", i), "P1", "2023-05-01", 1000, "term")
 	}
-	dir := w.land(t)
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Settings{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if err := e.LoadRaw(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.LoadRules(ctx, w.rules(t).Tables(date.MustParse("2023-06-30"))); err != nil {
-		t.Fatal(err)
-	}
-	steps, err := e.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, steps := w.runSteps(t, "2023-06-30", engine.Settings{Threads: 2})
 	held := map[string]int64{}
 	for _, s := range steps {
 		held[s.Name] = s.MemoryBytes
