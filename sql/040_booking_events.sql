@@ -7,13 +7,12 @@
 --
 -- Performance: one table of events, with the reason an event earns nothing
 -- (NULL when it earns); the earning events are a view of it, not a copy
--- (each 1M-row copy of these columns costs about half a second). The points
--- (050) drop it once they are done with it.
--- It holds only the columns the points and the checks read: the deal's
--- customer, opportunity and contract partners are read by the influence
--- match (035) from the bookings themselves. At 10M bookings the run's
--- tables outgrow memory_limit and DuckDB spills them, uncompressed.
-
+-- (each 1M-row copy of these columns costs about half a second). It holds
+-- only the columns the points (050) read, and 050 drops it when done: at
+-- 10M bookings the run's tables outgrow memory_limit and DuckDB spills them,
+-- uncompressed (BENCHMARKS.md, item 15). The deal's customer, opportunity
+-- and contract partners are read by the influence match (035) from the
+-- bookings themselves.
 
 -- Good standing of each OEM credit's partner on reported_on (section 2: an
 -- OEM credit earns only for a partner in good standing then). Bookings need
