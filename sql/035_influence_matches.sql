@@ -38,7 +38,7 @@ SELECT a.as_of, (SELECT influence_window_years FROM rule_years ORDER BY year_ran
 FROM as_of a;
 
 CREATE OR REPLACE VIEW influence_match_rows AS
-SELECT c.claim_id, c.partner_id, b.booking_id, b.partner_id AS transacting_partner_id, d.program_year,
+SELECT c.claim_id, c.partner_id, b.booking_id, d.program_year,
        b.booked_on, to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
        t.partner_id IS NOT NULL AS claimant_transacts
 FROM influence_match_params s

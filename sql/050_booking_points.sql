@@ -134,7 +134,6 @@ WHERE reason IS NOT NULL;
 
 CREATE OR REPLACE TABLE booking_event_totals AS
 SELECT partner_id, source, count(*) AS events, sum(hash(source_id)::HUGEINT) AS event_hash,
-       count(*) FILTER (WHERE reason IS NULL) AS earning_events,
        sum(tcv_usd) FILTER (WHERE reason IS NULL) AS earned_tcv_usd
 FROM booking_events
 GROUP BY partner_id, source;

@@ -28,7 +28,7 @@ WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);
 CREATE OR REPLACE TABLE influence_matches AS SELECT * FROM influence_match_rows;
 
 CREATE OR REPLACE TABLE influence_candidates AS
-SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, m.booking_id, m.transacting_partner_id,
+SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, m.booking_id,
        m.program_year, m.booked_on, m.tcv_usd, m.booking_status, m.terminated_on,
        CASE
            WHEN c.claim_reason IS NOT NULL THEN c.claim_reason

@@ -4,9 +4,9 @@
 -- away from zero to the cent (checked here from the exact difference, not
 -- with the macro that computed it).
 WITH earned AS (
-    -- summed from the earning events by 080_points_ledger.sql
+    -- summed from the earning events by 050_booking_points.sql (NULL where
+    -- none earns, as where there are none)
     SELECT partner_id, source, earned_tcv_usd AS tcv_usd FROM booking_event_totals
-    WHERE earning_events > 0
 ),
 ledger AS (
     SELECT partner_id, source, sum(tcv_usd) AS tcv_usd

@@ -8,7 +8,7 @@
 -- hashes). Grouping by event id instead took 7 s at 10M bookings; by
 -- partner, well under one.
 WITH events AS (
-    -- counted and hashed from the events by 080_points_ledger.sql
+    -- counted and hashed from the events by 050_booking_points.sql
     SELECT partner_id, source, events AS n, event_hash AS h FROM booking_event_totals
 ),
 accounted AS (
