@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"flag"
-	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -199,26 +198,16 @@ func sortedByPartner(t *testing.T, file string) {
 // row and in the same order, as the run in one piece: the example in ranges
 // of at most one booking (every partner with bookings a range of its own,
 // so every influence claim names a booking of another range) after a year
-// of influence, and of at most 40 and 400 mid-year. Extract lands the
-// bookings in partner buckets (a quarter of a range: one partner each at 1
-// and 40, five or six at 400, which four ranges then hold whole), and with
-// jobs.OneBookingsFile in one file, which the run splits itself.
+// of influence, and of at most 40 mid-year.
 func TestRangesPublishTheSameTables(t *testing.T) {
 	for _, c := range []struct {
 		day      string
 		perRange int64
-		oneFile  bool
 		ranges   int
-		buckets  int
-	}{
-		{"2025-03-31", 1, false, 49, 50}, {"2023-09-30", 40, false, 26, 50},
-		{"2023-09-30", 400, false, 4, 9}, {"2023-09-30", 40, true, 26, 1},
-	} {
-		t.Run(fmt.Sprintf("%s/%d/%s", c.day, c.perRange, map[bool]string{false: "buckets", true: "one_file"}[c.oneFile]), func(t *testing.T) {
+	}{{"2025-03-31", 1, 49}, {"2023-09-30", 40, 26}} {
+		t.Run(c.day, func(t *testing.T) {
 			whole := filepath.Join(exampleLake(t, c.day), "snapshots", "as_of="+c.day)
 			dir := t.TempDir()
-			jobs.OneBookingsFile = c.oneFile
-			defer func() { jobs.OneBookingsFile = false }()
 			res, err := jobs.Run(context.Background(), jobs.RunOptions{
 				Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: c.day, Out: dir,
 				DuckDB: engine.Settings{Threads: 2, SplitAbove: 1, RangeBookings: c.perRange},
@@ -226,9 +215,8 @@ func TestRangesPublishTheSameTables(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files, _ := filepath.Glob(filepath.Join(dir, "raw", "bookings", "*.parquet"))
-			if len(res.Ranges) != c.ranges || len(files) != c.buckets {
-				t.Fatalf("%d ranges and %d bookings files, want %d and %d", len(res.Ranges), len(files), c.ranges, c.buckets)
+			if len(res.Ranges) != c.ranges {
+				t.Fatalf("%d ranges, want %d", len(res.Ranges), c.ranges)
 			}
 			ranged := filepath.Join(dir, "snapshots", "as_of="+c.day)
 			for _, table := range engine.OutputTables {

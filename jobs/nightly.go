@@ -60,12 +60,6 @@ var CrashAt func(step string)
 // Production never sets it.
 var BeforeChecks func(e *engine.Engine, r *engine.Range) error
 
-// OneBookingsFile is a test hook: true lands the bookings in one file
-// however many there are, so that a run in ranges splits them itself
-// (engine.SplitRaw), as it does when there are more than their size told
-// extract.
-var OneBookingsFile bool
-
 func beforeChecks(e *engine.Engine, r *engine.Range) error {
 	if BeforeChecks == nil {
 		return nil
@@ -152,11 +146,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	defer os.RemoveAll(work)
 
 	t0 := begin("extract")
-	xo := extract.Options{Input: o.Input, PGSchema: o.PGSchema, RawDir: filepath.Join(work, "raw"), Rulebook: rb, Logger: log}
-	if !OneBookingsFile {
-		xo.BucketAbove, xo.BucketRows = engine.Buckets(o.DuckDB) // a run in ranges reads them where they lie
-	}
-	landed, err := extract.Run(ctx, xo)
+	landed, err := extract.Run(ctx, extract.Options{Input: o.Input, PGSchema: o.PGSchema, RawDir: filepath.Join(work, "raw"), Rulebook: rb, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -62,10 +62,6 @@ type Engine struct {
 	// matched: influence_match_rows was loaded (LoadRange), so Run skips the
 	// model that computes it from every partner's bookings.
 	matched bool
-	// bucketFiles: the bookings' partner bucket files of each range, when
-	// PlanRanges planned the ranges on them (SplitRaw then leaves the
-	// bookings where they lie).
-	bucketFiles [][]string
 }
 
 // matchModel computes influence_match_rows, the one model that reads other
@@ -200,23 +196,22 @@ func (e *Engine) Settings(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// LoadRaw creates one table per input table from its files under
-// rawDir/<table>/ (rawFiles) and the rejects from
-// rawDir/rejects/rejects.parquet.
+// LoadRaw creates one table per input table from rawDir/<table>/<table>.parquet
+// and the rejects from rawDir/rejects/rejects.parquet.
 func (e *Engine) LoadRaw(ctx context.Context, rawDir string) error {
 	for _, t := range append(slices.Clone(InputTables), "rejects") {
-		files, err := rawFiles(rawDir, t)
-		if err != nil {
-			return err
+		file := filepath.Join(rawDir, t, t+".parquet")
+		if _, err := os.Stat(file); err != nil {
+			return fmt.Errorf("engine: raw table %s: %w", t, err)
 		}
-		// The table name and the paths are ours, quoted.
-		kind := "TABLE"
+		// The table name is one of ours; the path travels as a parameter
+		// (a view cannot take one: there it is quoted).
+		stmt, args := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(?)", ident("raw_"+t)), []any{file}
 		if e.privateRaw && streamed[t] {
-			kind = "VIEW"
+			stmt, args = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)", ident("raw_"+t), literal(file)), nil
 		}
-		stmt := fmt.Sprintf("CREATE OR REPLACE %s %s AS SELECT * FROM read_parquet(%s, hive_partitioning = false)", kind, ident("raw_"+t), fileList(files))
-		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("engine: load %s: %w", filepath.Join(rawDir, t), err)
+		if _, err := e.db.ExecContext(ctx, stmt, args...); err != nil {
+			return fmt.Errorf("engine: load %s: %w", file, err)
 		}
 	}
 	e.matched = false // every partner is here: Run matches the influence claims
@@ -461,34 +456,6 @@ func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"
 
 // literal quotes a string literal (used only for file paths tally chose).
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// fileList is a DuckDB list of file paths, quoted.
-func fileList(files []string) string {
-	q := make([]string, len(files))
-	for i, f := range files {
-		q[i] = literal(f)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// rawFiles are the Parquet files of raw table t under rawDir/t/: t.parquet,
-// or the partner buckets the bookings land in when there are many
-// (extract.BucketFile), in bucket order, which is partner order.
-func rawFiles(rawDir, t string) ([]string, error) {
-	one := filepath.Join(rawDir, t, t+".parquet")
-	if _, err := os.Stat(one); err == nil {
-		return []string{one}, nil
-	}
-	files, err := filepath.Glob(filepath.Join(rawDir, t, t+"-[0-9][0-9][0-9][0-9][0-9].parquet"))
-	if err == nil && len(files) == 0 {
-		_, err = os.Stat(one)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("engine: raw table %s: %w", t, err)
-	}
-	slices.Sort(files) // the names' five digits: bucket order
-	return files, nil
-}
 
 // sortOrder is partner_id first (when the table has it), then every other
 // column in table order.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"tally/pipeline/extract"
 	"tally/pipeline/parquetcat"
 )
 
@@ -46,25 +45,6 @@ func Split(bookings int64, s Settings) bool {
 	return above > 0 && bookings > above
 }
 
-// Buckets says when extract lands the bookings in partner buckets for a run
-// with these settings (extract.Options.BucketAbove and BucketRows): when
-// they are estimated at more than the run computes in one piece (Split), in
-// buckets of a quarter of a range, which PlanRanges packs into ranges of
-// whole buckets. 0, 0: never.
-func Buckets(s Settings) (above, rows int64) {
-	above, perRange := s.SplitAbove, s.RangeBookings
-	if above == 0 {
-		above = DefaultSplitAbove
-	}
-	if perRange == 0 {
-		perRange = DefaultRangeBookings
-	}
-	if above < 0 || perRange < 0 {
-		return 0, 0
-	}
-	return above, max(1, perRange/4)
-}
-
 // partnerTables are the input tables split by partner; the others
 // (fx_rates, rejects) are the same for every range.
 var partnerTables = []string{
@@ -81,13 +61,8 @@ type Range struct {
 	Bookings     int64  `json:"bookings"`
 }
 
-// rawSource is read_parquet of raw table t's files (rawFiles).
-func rawSource(rawDir, t string) (string, error) {
-	files, err := rawFiles(rawDir, t)
-	if err != nil {
-		return "", err
-	}
-	return "read_parquet(" + fileList(files) + ", hive_partitioning = false)", nil
+func rawFile(rawDir, table string) string {
+	return filepath.Join(rawDir, table, table+".parquet")
 }
 
 // PlanRanges cuts the partners of rawDir, in partner_id order, into ranges
@@ -101,22 +76,11 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 	if perRange < 0 {
 		perRange = 1 << 62
 	}
-	e.bucketFiles = nil
-	bookings, err := rawFiles(rawDir, "bookings")
-	if err != nil {
-		return nil, err
-	}
-	partners, err := rawSource(rawDir, "partners")
-	if err != nil {
-		return nil, err
-	}
-	if len(bookings) > 1 {
-		return e.planBuckets(ctx, bookings, partners, perRange)
-	}
 	stmt := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE partner_bookings AS
-		WITH n AS (SELECT partner_id, count(*) AS bookings FROM read_parquet(%s, hive_partitioning = false) GROUP BY partner_id)
+		WITH n AS (SELECT partner_id, count(*) AS bookings FROM read_parquet(%s) GROUP BY partner_id)
 		SELECT p.partner_id, coalesce(n.bookings, 0) AS bookings
-		FROM %s p LEFT JOIN n USING (partner_id)`, fileList(bookings), partners)
+		FROM read_parquet(%s) p LEFT JOIN n USING (partner_id)`,
+		literal(rawFile(rawDir, "bookings")), literal(rawFile(rawDir, "partners")))
 	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
@@ -150,107 +114,15 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 	}
 	firsts := make([]string, len(out))
 	for i, r := range out {
-		firsts[i] = r.FirstPartner
+		firsts[i] = literal(r.FirstPartner)
 	}
-	if err := e.rangeOf(ctx, "partner_bookings", firsts); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// rangeOf keeps each partner's range in the temporary table range_of: the
-// last range whose first partner_id is at or below the partner's.
-func (e *Engine) rangeOf(ctx context.Context, partners string, firsts []string) error {
-	q := make([]string, len(firsts))
-	for i, f := range firsts {
-		q[i] = literal(f)
-	}
-	stmt := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE range_of AS
+	// Each partner's range: the last range that starts at or before it.
+	stmt = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE range_of AS
 		WITH b AS (SELECT (generate_subscripts(f, 1) - 1)::INTEGER AS range_index, unnest(f) AS first_partner
 		           FROM (SELECT [%s]::VARCHAR[] AS f))
 		SELECT p.partner_id, b.range_index
-		FROM %s p ASOF JOIN b ON p.partner_id >= b.first_partner`, strings.Join(q, ", "), partners)
+		FROM partner_bookings p ASOF JOIN b ON p.partner_id >= b.first_partner`, strings.Join(firsts, ", "))
 	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("engine: plan partner ranges: %w", err)
-	}
-	return nil
-}
-
-// planBuckets plans the ranges on the bookings' partner buckets, files in
-// bucket order: greedy, as PlanRanges, a bucket starts a new range when it
-// would take the current one over perRange (a bucket with more is a range
-// of its own). A bucket's bookings and first partner_id are read from its
-// footer, so no booking is read; each range reads its buckets' files where
-// they lie (LoadRange).
-func (e *Engine) planBuckets(ctx context.Context, files []string, partners string, perRange int64) ([]Range, error) {
-	list := fileList(files)
-	rows, err := e.db.QueryContext(ctx, fmt.Sprintf(`SELECT f.file_name, f.num_rows, decode(k.value)
-		FROM parquet_file_metadata(%s) f
-		LEFT JOIN (SELECT * FROM parquet_kv_metadata(%s) WHERE decode(key) = %s) k USING (file_name)`,
-		list, list, literal(extract.FirstPartnerKey)))
-	if err != nil {
-		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
-	}
-	type bucket struct {
-		rows  int64
-		first *string
-	}
-	meta := map[string]bucket{}
-	for rows.Next() {
-		var name string
-		var b bucket
-		if err := rows.Scan(&name, &b.rows, &b.first); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
-		}
-		meta[name] = b
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
-	}
-	var out []Range
-	var firsts []string
-	prev := ""
-	for i, f := range files {
-		b, ok := meta[f]
-		if !ok || b.first == nil || (i > 0 && *b.first <= prev) {
-			return nil, fmt.Errorf("engine: plan partner ranges: %s is not a partner bucket after the one before it (no %s, or not above %q)",
-				f, extract.FirstPartnerKey, prev)
-		}
-		prev = *b.first
-		if cur := len(out) - 1; cur < 0 || out[cur].Bookings > 0 && out[cur].Bookings+b.rows > perRange {
-			out = append(out, Range{Index: len(out)})
-			e.bucketFiles = append(e.bucketFiles, nil)
-			first := *b.first
-			if cur < 0 {
-				first = "" // the first range also holds the partners below the first cut
-			}
-			firsts = append(firsts, first)
-		}
-		out[len(out)-1].Bookings += b.rows
-		e.bucketFiles[len(out)-1] = append(e.bucketFiles[len(out)-1], f)
-	}
-	if err := e.rangeOf(ctx, partners, firsts); err != nil {
-		return nil, err
-	}
-	// The partners of each range (a range holds at least its buckets' first
-	// partners, which are accepted partners).
-	rows, err = e.db.QueryContext(ctx, `SELECT range_index, count(*), min(partner_id), max(partner_id)
-		FROM range_of GROUP BY range_index`)
-	if err != nil {
-		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i int
-		var r Range
-		if err := rows.Scan(&i, &r.Partners, &r.FirstPartner, &r.LastPartner); err != nil {
-			return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
-		}
-		out[i].Partners, out[i].FirstPartner, out[i].LastPartner = r.Partners, r.FirstPartner, r.LastPartner
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("engine: plan partner ranges: %w", err)
 	}
 	return out, nil
@@ -273,15 +145,9 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 		return fmt.Errorf("engine: split: %w", err)
 	}
 	for _, t := range partnerTables {
-		if t == "bookings" && e.bucketFiles != nil {
-			continue // in their buckets, which the ranges read (LoadRange)
-		}
-		src, err := rawSource(rawDir, t)
-		if err != nil {
-			return err
-		}
+		src := literal(rawFile(rawDir, t))
 		res, err := e.db.ExecContext(ctx, fmt.Sprintf(
-			"COPY (SELECT t.*, r.range_index FROM %s t JOIN range_of r USING (partner_id)) TO %s %s",
+			"COPY (SELECT t.*, r.range_index FROM read_parquet(%s) t JOIN range_of r USING (partner_id)) TO %s %s",
 			src, literal(filepath.Join(splitDir, t)), opts))
 		if err != nil {
 			return fmt.Errorf("engine: split %s: %w", t, err)
@@ -291,7 +157,7 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 			return fmt.Errorf("engine: split %s: %w", t, err)
 		}
 		var n int64
-		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM "+src).Scan(&n); err != nil {
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet("+src+")").Scan(&n); err != nil {
 			return fmt.Errorf("engine: split %s: %w", t, err)
 		}
 		if written != n {
@@ -311,11 +177,8 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 // none. It drops what the models made: the ranges make their own.
 func (e *Engine) splitMatches(ctx context.Context, rawDir, splitDir, opts string) error {
 	for _, t := range []string{"bookings", "oem_credits", "influence_claims", "fx_rates"} {
-		src, err := rawSource(rawDir, t)
-		if err != nil {
-			return err
-		}
-		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM %s", ident("raw_"+t), src)); err != nil {
+		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)",
+			ident("raw_"+t), literal(rawFile(rawDir, t)))); err != nil {
 			return err
 		}
 	}
@@ -360,9 +223,7 @@ func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) 
 		}
 		// A range with no rows of the table: its columns, no rows.
 		src := fmt.Sprintf("read_parquet(%s) LIMIT 0", literal(columns))
-		if table == "bookings" && e.bucketFiles != nil {
-			src = fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", fileList(e.bucketFiles[i])) // its buckets, where they lie
-		} else if len(files) > 0 {
+		if len(files) > 0 {
 			src = fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", literal(filepath.Join(dir, "*.parquet")))
 		}
 		kind := "TABLE"
@@ -373,11 +234,7 @@ func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) 
 		return err
 	}
 	for _, t := range partnerTables {
-		files, err := rawFiles(rawDir, t)
-		if err == nil {
-			err = load("raw_"+t, t, files[0])
-		}
-		if err != nil {
+		if err := load("raw_"+t, t, rawFile(rawDir, t)); err != nil {
 			return fmt.Errorf("engine: load range %d of %s: %w", i, t, err)
 		}
 	}
@@ -386,11 +243,7 @@ func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) 
 	}
 	e.matched = true
 	for _, t := range []string{"fx_rates", "rejects"} {
-		src, err := rawSource(rawDir, t)
-		if err != nil {
-			return err
-		}
-		q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", ident("raw_"+t), src)
+		q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(%s)", ident("raw_"+t), literal(rawFile(rawDir, t)))
 		if t == "rejects" && i > 0 {
 			q += " LIMIT 0"
 		}

@@ -30,13 +30,6 @@ type Options struct {
 	RawDir   string             // where <table>/<table>.parquet and rejects/rejects.parquet go; "" = check only, write nothing
 	Rulebook *rulebook.Rulebook // names the license types and lifecycle activities rows may use
 	Logger   *slog.Logger       // progress, to stderr; nil = no logs
-
-	// BucketAbove and BucketRows: when the bookings are estimated (from
-	// the input's size) at more than BucketAbove rows, they land in partner
-	// buckets of about BucketRows rows each instead of one file
-	// (buckets.go). 0 = one file.
-	BucketAbove int64
-	BucketRows  int64
 }
 
 // TableResult is what became of one input table.
@@ -184,10 +177,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for _, name := range []string{"bookings", "oem_credits", "influence_claims", "lifecycle_claims", "capabilities", "requirements", "business_models"} {
 		rest = append(rest, at(name))
 	}
-	for n, phase := range [][]int{first, rest} {
-		if n == 1 {
-			bucket(jobs[at("bookings")], e, opts, log)
-		}
+	for _, phase := range [][]int{first, rest} {
 		if err := parallel(ctx, phase, run); err != nil {
 			return nil, err
 		}
@@ -206,20 +196,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	log.Info("extract done", "tables", len(res.Tables), "rejects", res.Rejects, "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	return res, nil
-}
-
-// bucket decides, once the partners are in, whether the bookings land in
-// partner buckets (Options.BucketAbove).
-func bucket(j *job, e *env, opts Options, log *slog.Logger) {
-	if j.src == nil || j.rawDir == "" || opts.BucketAbove <= 0 || opts.BucketRows <= 0 {
-		return
-	}
-	if est := j.src.rows(); est > opts.BucketAbove {
-		j.cuts = partnerCuts(e.partners, (est+opts.BucketRows-1)/opts.BucketRows)
-		if len(j.cuts) > 0 {
-			log.Info("bookings land in partner buckets", "estimated_rows", est, "buckets", len(j.cuts))
-		}
-	}
 }
 
 // parallel runs do for each of items over at most workers goroutines. The

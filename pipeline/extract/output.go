@@ -34,7 +34,6 @@ type parquetFile[T any] struct {
 	tmp  string
 	f    *os.File
 	w    *parquet.GenericWriter[T]
-	opts []parquet.WriterOption // beyond the defaults (a bucket's footer metadata), kept by drop
 	done bool
 }
 
@@ -58,7 +57,7 @@ func createScratch[T any](path string) (*parquetFile[T], error) {
 	return createParquetAt[T](path, path, &uncompressed.Codec{})
 }
 
-func createParquetAt[T any](path, tmp string, codec compress.Codec, opts ...parquet.WriterOption) (*parquetFile[T], error) {
+func createParquetAt[T any](path, tmp string, codec compress.Codec) (*parquetFile[T], error) {
 	if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
@@ -68,10 +67,9 @@ func createParquetAt[T any](path, tmp string, codec compress.Codec, opts ...parq
 	}
 	// Page-level statistics cost a second min/max pass over every page and
 	// DuckDB prunes on the row groups' statistics, which are kept.
-	all := append([]parquet.WriterOption{parquet.Compression(codec), parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.DataPageStatistics(false), createdBy}, opts...)
-	w := parquet.NewGenericWriter[T](f, all...)
-	return &parquetFile[T]{path: path, tmp: tmp, f: f, w: w, opts: opts}, nil
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(rowGroupRows),
+		parquet.DataPageStatistics(false), createdBy)
+	return &parquetFile[T]{path: path, tmp: tmp, f: f, w: w}, nil
 }
 
 func (p *parquetFile[T]) write(rows []T) error {
@@ -137,7 +135,7 @@ func (p *parquetFile[T]) drop(skip func(*T) bool) error {
 	if err := p.finish(); err != nil {
 		return err
 	}
-	next, err := createParquetAt[T](p.path, p.tmp+".new", codec, p.opts...)
+	next, err := createParquetAt[T](p.path, p.tmp+".new", codec)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,7 @@ type chunk[T any] struct {
 // rejPath created on the first reject; with out nil nothing is written.
 // Whoever makes a sink calls close, once, then owns the reject file.
 type sink[T any] struct {
-	out     rowFiles[T]
-	hold    int // chunks written together (rowFiles.hold)
+	out     *parquetFile[T]
 	rej     *parquetFile[Reject]
 	rejPath string
 	todo    chan *chunk[T]
@@ -29,20 +28,12 @@ type sink[T any] struct {
 	err     error // the writer's first error; read after done is closed
 }
 
-// chunksAhead is how many chunks the checker may fill beyond those the
-// writer holds: as many again, so that it fills the next ones while the
-// writer writes.
-const chunksAhead = 2
+const chunksInFlight = 3
 
-func newSink[T any](out rowFiles[T], rejPath string) *sink[T] {
-	hold := 1
-	if out != nil {
-		hold = out.hold()
-	}
-	n := 2*hold + chunksAhead
-	s := &sink[T]{out: out, hold: hold, rejPath: rejPath, todo: make(chan *chunk[T], n),
-		free: make(chan *chunk[T], n), done: make(chan struct{})}
-	for range n {
+func newSink[T any](out *parquetFile[T], rejPath string) *sink[T] {
+	s := &sink[T]{out: out, rejPath: rejPath, todo: make(chan *chunk[T], chunksInFlight),
+		free: make(chan *chunk[T], chunksInFlight), done: make(chan struct{})}
+	for range chunksInFlight {
 		s.free <- &chunk[T]{rows: make([]T, 0, batchSize)}
 	}
 	go s.run()
@@ -51,53 +42,34 @@ func newSink[T any](out rowFiles[T], rejPath string) *sink[T] {
 
 func (s *sink[T]) run() {
 	defer close(s.done)
-	held := make([]*chunk[T], 0, s.hold)
-	flush := func() {
-		if s.err == nil && len(held) > 0 {
-			s.err = s.write(held)
+	for c := range s.todo {
+		if s.err == nil {
+			s.err = s.write(c)
 			if s.err != nil {
 				s.failed.Store(true)
 			}
 		}
-		for _, c := range held {
-			clear(c.rows) // drop references to the batch's strings
-			c.rows, c.rejects = c.rows[:0], c.rejects[:0]
-			c.mem.reset()
-			s.free <- c
-		}
-		held = held[:0]
+		clear(c.rows) // drop references to the batch's strings
+		c.rows, c.rejects = c.rows[:0], c.rejects[:0]
+		c.mem.reset()
+		s.free <- c
 	}
-	for c := range s.todo {
-		if held = append(held, c); len(held) == s.hold {
-			flush()
-		}
-	}
-	flush()
 }
 
-func (s *sink[T]) write(held []*chunk[T]) error {
+func (s *sink[T]) write(c *chunk[T]) error {
 	if s.out == nil {
 		return nil
 	}
-	batches := make([][]T, len(held))
-	for i, c := range held {
-		batches[i] = c.rows
-	}
-	if err := s.out.write(batches...); err != nil {
+	if err := s.out.write(c.rows); err != nil {
 		return err
 	}
-	for _, c := range held {
-		if len(c.rejects) > 0 && s.rej == nil {
-			var err error
-			if s.rej, err = createScratch[Reject](s.rejPath); err != nil {
-				return err
-			}
-		}
-		if err := s.rej.write(c.rejects); err != nil {
+	if len(c.rejects) > 0 && s.rej == nil {
+		var err error
+		if s.rej, err = createScratch[Reject](s.rejPath); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.rej.write(c.rejects)
 }
 
 // next is an empty chunk to fill.

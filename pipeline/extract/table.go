@@ -32,18 +32,13 @@ type spec[T any] struct {
 	// Together they build what later tables check against.
 	collect func(e *env, row *T)
 	settle  func(e *env, excluded map[int64]int64)
-
-	// partner is a row's partner_id, for a table that may land in partner
-	// buckets (buckets.go); nil for the others.
-	partner func(*T) string
 }
 
 // job is one table to extract.
 type job struct {
 	in     landing
-	src    reader   // nil when an optional table is absent; the caller closes it
-	rawDir string   // "" = write nothing
-	cuts   []string // the first partner_id of each partner bucket to land in (buckets.go); nil = one file
+	src    reader // nil when an optional table is absent; the caller closes it
+	rawDir string // "" = write nothing
 	env    *env
 	log    *slog.Logger
 }
@@ -68,32 +63,18 @@ type outcome struct {
 func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 	start := time.Now()
 	o := &outcome{result: TableResult{Table: s.name, File: j.in.path, Format: j.in.format, Source: j.in.source, Reasons: map[string]int64{}}}
-	var out rowFiles[T] // nil: write nothing
+	var out *parquetFile[T]
 	var rej *parquetFile[Reject]
 	defer func() {
 		if err != nil {
-			if out != nil {
-				out.abort()
-			}
+			out.abort()
 			rej.abort()
 		}
 	}()
 	if j.rawDir != "" {
-		dir := filepath.Join(j.rawDir, s.name)
-		if len(j.cuts) > 0 && s.partner != nil {
-			o.result.Output = filepath.Join(dir, s.name+"-*.parquet")
-			b, err := createBuckets[T](dir, s.name, j.cuts, s.partner)
-			if err != nil {
-				return nil, err
-			}
-			out = b
-		} else {
-			o.result.Output = filepath.Join(dir, s.name+".parquet")
-			f, err := createParquet[T](o.result.Output)
-			if err != nil {
-				return nil, err
-			}
-			out = single[T]{f, dir, s.name}
+		o.result.Output = filepath.Join(j.rawDir, s.name, s.name+".parquet")
+		if out, err = createParquet[T](o.result.Output); err != nil {
+			return nil, err
 		}
 	}
 
@@ -195,10 +176,8 @@ func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 	if s.settle != nil {
 		s.settle(j.env, excluded)
 	}
-	if out != nil {
-		if err := out.commit(); err != nil {
-			return nil, err
-		}
+	if err := out.commit(); err != nil {
+		return nil, err
 	}
 	if err := rej.finish(); err != nil {
 		return nil, err

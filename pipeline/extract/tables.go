@@ -167,7 +167,6 @@ var (
 			c.notBefore(12, r.TerminatedOn, 5, r.BookedOn)
 		},
 		rowNumber: func(r *Booking) *int64 { return &r.RowNumber },
-		partner:   func(r *Booking) string { return r.PartnerID },
 	}
 	oemCreditsTable = &spec[OEMCredit]{
 		name: "oem_credits",
