@@ -6,7 +6,10 @@
 //	go run -tags=duckdb_arrow ./jobs/bench/statements -raw /tmp/x10/raw
 //
 // It prints the seconds of each statement that took at least -min seconds,
-// the peak RSS sampled while it ran, its model file and first line; -set
+// the CPU seconds the process used meanwhile (at most 2x the seconds on two
+// cores), the peak RSS sampled while it ran, its model file and first
+// line; -after FILE times more statements after the export, on the tables
+// it read ($TMP in them is a scratch directory: export variants); -set
 // name=value tries a DuckDB setting, and -explain prints the plans, with
 // each operator's time, of the statements it matches. Nothing is
 // published; the export goes to a temporary directory that is removed.
@@ -25,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"tally/pipeline/date"
@@ -39,6 +43,7 @@ func main() {
 	asOf := flag.String("as-of", "2026-11-22", "the snapshot date")
 	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
 	min := flag.Float64("min", 0.2, "print statements that took at least this many seconds")
+	after := flag.String("after", "", "a file of SQL statements to time after the export, on the tables it read (export variants)")
 	explainText := flag.String("explain", "", "run the statements whose file name and first line match this regular expression with EXPLAIN ANALYZE, and print the plans")
 	var sets []string
 	flag.Func("set", "a DuckDB setting to try, name=value (repeatable)", func(v string) error {
@@ -54,13 +59,13 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	if err := run(*raw, *rb, *asOf, *memory, *min, explain, sets); err != nil {
+	if err := run(*raw, *rb, *asOf, *memory, *min, explain, sets, *after); err != nil {
 		fmt.Fprintln(os.Stderr, "statements:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Regexp, sets []string) error {
+func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Regexp, sets []string, after string) error {
 	if raw == "" {
 		return fmt.Errorf("-raw is required")
 	}
@@ -112,7 +117,7 @@ func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Rege
 			return err
 		}
 		for _, stmt := range statements(string(text)) {
-			t := time.Now()
+			t, c := time.Now(), cpuSeconds()
 			if explain != nil && explain.MatchString(name+" "+firstLine(stmt)) {
 				plan, err := explainAnalyze(ctx, e, stmt)
 				if err != nil {
@@ -124,7 +129,7 @@ func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Rege
 			}
 			p := peaks.take()
 			if s := time.Since(t).Seconds(); s >= min {
-				fmt.Printf("%8.2f %s %s %s\n", s, p, name, firstLine(stmt))
+				fmt.Printf("%8.2f %6.2f cpu %s %s %s\n", s, cpuSeconds()-c, p, name, firstLine(stmt))
 			}
 		}
 	}
@@ -140,7 +145,7 @@ func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Rege
 		}
 	}
 	fmt.Printf("%8.2f %s checks\n", time.Since(t).Seconds(), peaks.take())
-	t = time.Now()
+	t, c := time.Now(), cpuSeconds()
 	if err := e.Release(ctx); err != nil {
 		return err
 	}
@@ -150,8 +155,31 @@ func run(raw, rbPath, asOfText, memory string, min float64, explain *regexp.Rege
 	if _, err := e.Export(ctx, tmp+"/export"); err != nil {
 		return err
 	}
-	fmt.Printf("%8.2f %s export\n", time.Since(t).Seconds(), peaks.take())
+	fmt.Printf("%8.2f %6.2f cpu %s export\n", time.Since(t).Seconds(), cpuSeconds()-c, peaks.take())
+	if after == "" {
+		return nil
+	}
+	text, err := os.ReadFile(after)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range statements(strings.ReplaceAll(string(text), "$TMP", tmp)) {
+		t, c := time.Now(), cpuSeconds()
+		if _, err := e.DB().ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(stmt), err)
+		}
+		fmt.Printf("%8.2f %6.2f cpu %s %s\n", time.Since(t).Seconds(), cpuSeconds()-c, peaks.take(), strings.Join(strings.Fields(stmt), " "))
+	}
 	return nil
+}
+
+// cpuSeconds is the user and system CPU time the process has used.
+func cpuSeconds() float64 {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano()).Seconds()
 }
 
 // peaks is the highest RSS sampled since the last take.
