@@ -136,6 +136,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}()
 	e := newEnv(opts.Rulebook)
+	defer e.release()
 	for i, t := range tabs {
 		var in landing
 		var err error

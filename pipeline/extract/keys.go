@@ -50,15 +50,60 @@ func (h *keyHasher) sum(rec *record, s keyed) (keyHash, bool) {
 
 type keyHash [2]uint64
 
+// idSet is a set of ids held as their 128-bit hashes in a keySet (the
+// accepted partner_ids, against which every row's partner_id is checked).
+// A Go map of strings took two cache misses a lookup (its slot, then the
+// key's bytes elsewhere on the heap to compare) and, with 2M partners at
+// 100M bookings, a sixth of extraction's CPU (BENCHMARKS.md); the key set
+// takes one, on huge pages. An id outside the set is taken for a member only
+// if its hash equals a member's, with the odds of two duplicate keys
+// colliding above. Once built it is only read, so rows of several tables
+// may be checked against it at once.
+type idSet struct {
+	a, b maphash.Seed
+	keys keySet
+}
+
+func newIDSet(n int) *idSet {
+	s := &idSet{a: maphash.MakeSeed(), b: maphash.MakeSeed()}
+	s.keys.reserve(int64(n))
+	return s
+}
+
+func (s *idSet) hash(id string) keyHash {
+	return keyHash{maphash.String(s.a, id), maphash.String(s.b, id)}
+}
+
+// add puts id in the set; not safe with other calls.
+func (s *idSet) add(id string) { s.keys.putIfAbsent(s.hash(id), 1) }
+
+// has reports whether id is in the set; a nil set has nothing.
+func (s *idSet) has(id string) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.keys.get(s.hash(id))
+	return ok
+}
+
+// release gives the set's memory back; the set is then empty.
+func (s *idSet) release() {
+	if s != nil {
+		s.keys.release()
+	}
+}
+
 // keySet maps key hashes to a row number. It is an open-addressing table
 // with linear probing: a lookup that inserts is one probe sequence, where a
 // Go map takes two (lookup, then assign), and with millions of keys each
 // probe is a cache miss. The hashes are already uniform, so no rehashing
 // of the key is needed. Row numbers are never 0, which marks a free slot.
+// A large table lives outside the Go heap, on huge pages (mapSlots).
 type keySet struct {
-	slots []keySlot
-	n     int
-	sink  int64 // keeps touch's loads from being optimised away
+	slots  []keySlot
+	mapped bool // slots come from mapSlots, outside the Go heap
+	n      int
+	sink   int64 // keeps touch's loads from being optimised away
 }
 
 type keySlot struct {
@@ -78,6 +123,23 @@ func (s *keySet) putIfAbsent(k keyHash, row int64) (int64, bool) {
 		if sl.row == 0 {
 			sl.key, sl.row = k, row
 			s.n++
+			return 0, false
+		}
+		if sl.key == k {
+			return sl.row, true
+		}
+	}
+}
+
+// get returns the row stored under k; it only reads.
+func (s *keySet) get(k keyHash) (int64, bool) {
+	if len(s.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := k[0] & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.row == 0 {
 			return 0, false
 		}
 		if sl.key == k {
@@ -110,16 +172,42 @@ func (s *keySet) grow() { s.resize(max(1024, 2*len(s.slots))) }
 
 // release gives the set's memory back (and its share of the GC limit).
 func (s *keySet) release() {
-	keyMemory(-int64(len(s.slots)) * slotBytes)
-	s.slots, s.n = nil, 0
+	s.free(s.slots, s.mapped)
+	s.slots, s.mapped, s.n = nil, false, 0
+}
+
+// free gives back slots allocated by alloc.
+func (s *keySet) free(slots []keySlot, mapped bool) {
+	if mapped {
+		unmapSlots(slots)
+	} else {
+		keyMemory(-int64(len(slots)) * slotBytes)
+	}
+}
+
+// mapLarge maps large tables (mapSlots; tests replace it to take the heap
+// path).
+var mapLarge = mapSlots
+
+// alloc returns size zeroed slots: mapped outside the Go heap when they
+// are large (mapSlots), else on the heap, counted in the GC limit
+// (keyMemory).
+func alloc(size int) ([]keySlot, bool) {
+	if int64(size)*slotBytes >= mappedSlotsFrom {
+		if slots, ok := mapLarge(size); ok {
+			return slots, true
+		}
+	}
+	keyMemory(int64(size) * slotBytes)
+	return make([]keySlot, size), false
 }
 
 const slotBytes = int64(unsafe.Sizeof(keySlot{}))
 
 func (s *keySet) resize(size int) {
-	old := s.slots
-	keyMemory(int64(size-len(old)) * slotBytes)
-	s.slots = make([]keySlot, size)
+	old, oldMapped := s.slots, s.mapped
+	s.slots, s.mapped = alloc(size)
+	defer s.free(old, oldMapped)
 	mask := uint64(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.row == 0 {
@@ -145,14 +233,17 @@ var keyMem struct {
 	prior int64
 }
 
-// keyMemory accounts for n more (or, negative, fewer) bytes of key slots
-// and sets Go's soft memory limit to the live key sets plus keyHeadroom.
-// By default Go lets the heap grow to twice the live heap between
-// collections; with 3.2 GB of slots at 100M bookings, that let the garbage
-// of parsed rows take extract's RSS to 7.35 GiB (BENCHMARKS.md). The slots
-// hold no pointers, so the more frequent collections do not scan them. The
-// limit never rises above the one the process had (GOMEMLIMIT), and comes
-// back to it when no key set is live.
+// keyMemory accounts for n more (or, negative, fewer) bytes of key slots on
+// the Go heap and sets Go's soft memory limit to those live key sets plus
+// keyHeadroom. By default Go lets the heap grow to twice the live heap
+// between collections; with 3.2 GB of slots on the heap at 100M bookings,
+// that let the garbage of parsed rows take extract's RSS to 7.35 GiB
+// (BENCHMARKS.md). The slots hold no pointers, so the more frequent
+// collections do not scan them. The limit never rises above the one the
+// process had (GOMEMLIMIT), and comes back to it when no key set is live.
+// Large sets are mapped outside the heap (mapSlots), where they are not
+// the collector's concern; this is for the small ones and for systems
+// where mapping is not available.
 func keyMemory(n int64) {
 	keyMem.Lock()
 	defer keyMem.Unlock()

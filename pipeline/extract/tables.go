@@ -14,7 +14,7 @@ import (
 type env struct {
 	licenseTypes map[string]bool
 	activities   map[string]bool
-	partners     map[string]bool  // accepted partner_ids
+	partners     *idSet           // accepted partner_ids
 	fxFrom       map[string]int32 // currency -> the earliest valid_from of an accepted rate
 
 	partnerRows map[string]int64 // partner_id -> row, while partners is read
@@ -38,9 +38,18 @@ func newEnv(rb *rulebook.Rulebook) *env {
 	return e
 }
 
+// release gives back the memory of the accepted partners' set (mapped
+// outside the Go heap when large, so the collector would not).
+func (e *env) release() { e.partners.release() }
+
 // partner checks that column i names an accepted partner.
 func (c *rowCheck) partner(e *env, i int) string {
-	return c.member(i, e.partners, ReasonUnknownPartner, "an accepted partner_id")
+	s := c.str(i)
+	if s != "" && !e.partners.has(s) {
+		c.fail(i, ReasonUnknownPartner, "%q is not %s", s, "an accepted partner_id")
+		return ""
+	}
+	return s
 }
 
 // currency is column i upper-cased, USD when null, and must have an FX
@@ -107,10 +116,10 @@ var (
 			e.partnerRows[strings.Clone(r.PartnerID)] = r.RowNumber
 		},
 		settle: func(e *env, excluded map[int64]int64) {
-			e.partners = make(map[string]bool, len(e.partnerRows))
+			e.partners = newIDSet(len(e.partnerRows))
 			for id, row := range e.partnerRows {
 				if _, x := excluded[row]; !x {
-					e.partners[id] = true
+					e.partners.add(id)
 				}
 			}
 			e.partnerRows = nil
