@@ -139,11 +139,11 @@ func (c *rowCheck) oneOf(i int, allowed []string, def, reason string) string {
 	return ""
 }
 
-// member is a value that must be a key of set; what names the set in the
-// message.
-func (c *rowCheck) member(i int, set map[string]bool, reason, what string) string {
+// member is a value that must be in a set (has); what names the set in
+// the message.
+func (c *rowCheck) member(i int, has func(string) bool, reason, what string) string {
 	s := c.str(i)
-	if s != "" && !set[s] {
+	if s != "" && !has(s) {
 		c.fail(i, reason, "%q is not %s", s, what)
 		return ""
 	}

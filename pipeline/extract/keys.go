@@ -117,18 +117,13 @@ func (s *keySet) putIfAbsent(k keyHash, row int64) (int64, bool) {
 	if 4*(s.n+1) > 3*len(s.slots) { // keep the load under 3/4
 		s.grow()
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := k[0] & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.row == 0 {
-			sl.key, sl.row = k, row
-			s.n++
-			return 0, false
-		}
-		if sl.key == k {
-			return sl.row, true
-		}
+	sl := s.find(k)
+	if sl.row != 0 {
+		return sl.row, true
 	}
+	sl.key, sl.row = k, row
+	s.n++
+	return 0, false
 }
 
 // get returns the row stored under k; it only reads.
@@ -136,14 +131,17 @@ func (s *keySet) get(k keyHash) (int64, bool) {
 	if len(s.slots) == 0 {
 		return 0, false
 	}
+	sl := s.find(k)
+	return sl.row, sl.row != 0
+}
+
+// find is k's slot, or the free slot where k would go; the set must have
+// a free slot.
+func (s *keySet) find(k keyHash) *keySlot {
 	mask := uint64(len(s.slots) - 1)
 	for i := k[0] & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.row == 0 {
-			return 0, false
-		}
-		if sl.key == k {
-			return sl.row, true
+		if sl := &s.slots[i]; sl.row == 0 || sl.key == k {
+			return sl
 		}
 	}
 }

@@ -3,8 +3,9 @@
 package extract
 
 import (
-	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // mappedSlotsFrom is the size (in bytes) from which a key set's slots are
@@ -21,16 +22,16 @@ const mappedSlotsFrom = 4 << 20
 // entries (BENCHMARKS.md). false when the mapping fails; the caller then
 // allocates on the heap.
 func mapSlots(n int) ([]keySlot, bool) {
-	b, err := syscall.Mmap(-1, 0, n*int(slotBytes), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	b, err := unix.Mmap(-1, 0, n*int(slotBytes), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		return nil, false
 	}
-	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE) // advice only: without it the pages are small
+	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // advice only: without it the pages are small
 	return unsafe.Slice((*keySlot)(unsafe.Pointer(unsafe.SliceData(b))), n), true
 }
 
 // unmapSlots unmaps slots from mapSlots.
 func unmapSlots(slots []keySlot) {
 	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(slots))), len(slots)*int(slotBytes))
-	_ = syscall.Munmap(b)
+	_ = unix.Munmap(b)
 }

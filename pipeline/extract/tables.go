@@ -12,14 +12,19 @@ import (
 // accepted partners and the FX rates. partners and fxFrom are filled by the
 // partners and fx_rates tables and only read after them.
 type env struct {
-	licenseTypes map[string]bool
-	activities   map[string]bool
+	licenseTypes names
+	activities   names
 	partners     *idSet           // accepted partner_ids
 	fxFrom       map[string]int32 // currency -> the earliest valid_from of an accepted rate
 
 	partnerRows map[string]int64 // partner_id -> row, while partners is read
 	rates       []rate           // while fx_rates is read
 }
+
+// names is a set of the rulebook's names (license types, activities).
+type names map[string]bool
+
+func (n names) has(s string) bool { return n[s] }
 
 type rate struct {
 	currency string
@@ -28,7 +33,7 @@ type rate struct {
 }
 
 func newEnv(rb *rulebook.Rulebook) *env {
-	e := &env{licenseTypes: map[string]bool{}, activities: map[string]bool{}, partnerRows: map[string]int64{}}
+	e := &env{licenseTypes: names{}, activities: names{}, partnerRows: map[string]int64{}}
 	for _, t := range rb.LicenseTypes {
 		e.licenseTypes[t] = true
 	}
@@ -44,12 +49,7 @@ func (e *env) release() { e.partners.release() }
 
 // partner checks that column i names an accepted partner.
 func (c *rowCheck) partner(e *env, i int) string {
-	s := c.str(i)
-	if s != "" && !e.partners.has(s) {
-		c.fail(i, ReasonUnknownPartner, "%q is not %s", s, "an accepted partner_id")
-		return ""
-	}
-	return s
+	return c.member(i, e.partners.has, ReasonUnknownPartner, "an accepted partner_id")
 }
 
 // currency is column i upper-cased, USD when null, and must have an FX
@@ -165,7 +165,7 @@ var (
 			r.BookedOn, _ = c.date(5)
 			r.TCV = c.tcv(6)
 			r.Currency = c.currency(e, 7, r.BookedOn)
-			r.LicenseType = c.member(8, e.licenseTypes, ReasonUnknownLicenseType, "a license type in the rulebook")
+			r.LicenseType = c.member(8, e.licenseTypes.has, ReasonUnknownLicenseType, "a license type in the rulebook")
 			r.Tags = c.list(9)
 			r.ContractPartnerIDs = c.list(10)
 			r.Status = c.oneOf(11, bookingStatuses, "booked", ReasonUnknownValue)
@@ -197,7 +197,7 @@ var (
 			}
 			r.TCV = c.tcv(8)
 			r.Currency = c.currency(e, 9, r.BookedOn)
-			r.LicenseType = c.member(10, e.licenseTypes, ReasonUnknownLicenseType, "a license type in the rulebook")
+			r.LicenseType = c.member(10, e.licenseTypes.has, ReasonUnknownLicenseType, "a license type in the rulebook")
 			r.Tags = c.list(11)
 		},
 		rowNumber: func(r *OEMCredit) *int64 { return &r.RowNumber },
@@ -209,7 +209,7 @@ var (
 		convert: func(c *rowCheck, e *env, r *LifecycleClaim) {
 			r.ClaimID = c.str(0)
 			r.PartnerID = c.partner(e, 1)
-			r.Activity = c.member(2, e.activities, ReasonUnknownActivity, "a lifecycle activity in the rulebook")
+			r.Activity = c.member(2, e.activities.has, ReasonUnknownActivity, "a lifecycle activity in the rulebook")
 			r.CustomerID = c.optStr(3)
 			r.OpportunityID = c.optStr(4)
 			r.Status = c.oneOf(5, claimStatuses, "", ReasonUnknownValue)
