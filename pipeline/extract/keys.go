@@ -103,7 +103,6 @@ type keySet struct {
 	slots  []keySlot
 	mapped bool // slots come from mapSlots, outside the Go heap
 	n      int
-	sink   int64 // keeps touch's loads from being optimised away
 }
 
 type keySlot struct {
@@ -146,12 +145,13 @@ func (s *keySet) find(k keyHash) *keySlot {
 	}
 }
 
-// touch loads k's first slot. Touching a batch's keys before probing them
-// lets the CPU overlap the cache misses, which are independent here but
-// not in putIfAbsent's loop; it makes the probes several times faster.
-func (s *keySet) touch(k keyHash) {
+// prefetch starts fetching k's first slot. With millions of keys each probe
+// is a cache miss and, in a virtual machine, a page walk through two page
+// tables: issued a few rows ahead of the probe (table.go), they run while
+// the rows in between are converted (BENCHMARKS.md, item 17).
+func (s *keySet) prefetch(k keyHash) {
 	if len(s.slots) > 0 {
-		s.sink += s.slots[k[0]&uint64(len(s.slots)-1)].row
+		prefetch(unsafe.Pointer(&s.slots[k[0]&uint64(len(s.slots)-1)]))
 	}
 }
 

@@ -14,6 +14,10 @@ import (
 // batchSize is the number of records read, checked and written at a time.
 const batchSize = 2048
 
+// prefetchAhead is how many rows ahead of its probe a row's key slot is
+// prefetched (keySet.prefetch).
+const prefetchAhead = 16
+
 // progressEvery is how often a long table logs its progress.
 const progressEvery = 5 * time.Second
 
@@ -99,10 +103,13 @@ func (s *spec[T]) extract(ctx context.Context, j *job) (_ *outcome, err error) {
 				h, ok := hasher.sum(&batch[i], s)
 				hashes = append(hashes, hashed{h, ok && batch[i].malformed == ""})
 			}
-			for _, h := range hashes {
-				keys.touch(h.key)
+			for i := range min(prefetchAhead, len(hashes)) {
+				keys.prefetch(hashes[i].key)
 			}
 			for i := range batch {
+				if i+prefetchAhead < len(hashes) {
+					keys.prefetch(hashes[i+prefetchAhead].key)
+				}
 				rec := &batch[i]
 				res.RowsRead++
 				f := fault{reason: ReasonMalformedRow, detail: rec.malformed}
