@@ -66,13 +66,13 @@ var rangeColumns = map[string]string{
 	"lifecycle_claims": "claim_id, partner_id, activity, status, approved_on",
 }
 
-// columnsOf is what a range reads of table t, as a select list on alias a.
-func columnsOf(t, a string) string {
-	c, ok := rangeColumns[t]
-	if !ok {
-		return a + ".*"
+// columnsOf is what a range reads of table, as a select list on the
+// table's alias t.
+func columnsOf(table string) string {
+	if c, ok := rangeColumns[table]; ok {
+		return c
 	}
-	return c
+	return "t.*"
 }
 
 // Range is one range of partners, run on its own.
@@ -152,9 +152,8 @@ func (e *Engine) PlanRanges(ctx context.Context, rawDir string, perRange int64) 
 }
 
 // SplitRaw writes the partner tables of rawDir (the columns a range reads,
-// rangeColumns) under splitDir, one directory
-// per range (splitDir/<table>/range_index=<i>/), in one pass over each
-// table: reading a range's rows from the whole file instead costs a scan of
+// rangeColumns) under splitDir, one directory per range
+// (splitDir/<table>/range_index=<i>/), in one pass over each table: reading a range's rows from the whole file instead costs a scan of
 // it per range. Every row lands in exactly one range: a row whose partner
 // is not in partners (extract rejects those) stops the run rather than
 // vanish. It then computes the influence matches of every claim over every
@@ -172,7 +171,7 @@ func (e *Engine) SplitRaw(ctx context.Context, rawDir, splitDir string) error {
 		src := literal(rawFile(rawDir, t))
 		res, err := e.db.ExecContext(ctx, fmt.Sprintf(
 			"COPY (SELECT %s, r.range_index FROM read_parquet(%s) t JOIN range_of r USING (partner_id)) TO %s %s",
-			columnsOf(t, "t"), src, literal(filepath.Join(splitDir, t)), opts))
+			columnsOf(t), src, literal(filepath.Join(splitDir, t)), opts))
 		if err != nil {
 			return fmt.Errorf("engine: split %s: %w", t, err)
 		}
@@ -258,7 +257,7 @@ func (e *Engine) LoadRange(ctx context.Context, rawDir, splitDir string, i int) 
 		return err
 	}
 	for _, t := range partnerTables {
-		if err := load("raw_"+t, t, rawFile(rawDir, t), columnsOf(t, "t")); err != nil {
+		if err := load("raw_"+t, t, rawFile(rawDir, t), columnsOf(t)); err != nil {
 			return fmt.Errorf("engine: load range %d of %s: %w", i, t, err)
 		}
 	}
