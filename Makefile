@@ -17,7 +17,7 @@ run: build ## the nightly job on the shipped example, published under output/
 	./$(BIN) run --input fixtures/example --rulebook fixtures/rulebook.yaml --as-of $(AS_OF) --out output
 
 bench: build ## the nightly run against the engine floor at BENCH_SIZES bookings (see BENCHMARKS.md)
-	$(GO) run -tags=$(TAGS) ./jobs/bench
+	$(GO) run -tags=$(TAGS) ./tools/bench
 
 # PG_URL: postgres://user:password@host:port/database (default: the tests'
 # server, TALLY_TEST_PG); passed in the environment so make never prints it.

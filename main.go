@@ -112,7 +112,6 @@ func runCommand() *cobra.Command {
 	f.IntVar(&o.Keep, "keep", 0, "keep only the newest N snapshots (0 keeps all)")
 	f.DurationVar(&o.Wait, "wait", 0, "wait this long for another run holding the lake's lock (0: fail at once)")
 	duckdbFlags(c, &o.DuckDB)
-	rangeFlags(c, &o.DuckDB)
 	for _, name := range []string{"input", "rulebook", "as-of"} {
 		_ = c.MarkFlagRequired(name)
 	}
@@ -124,17 +123,9 @@ const (
 	pgSchemaHelp = "with a postgres:// --input: the schema holding the tables or views (default public)"
 )
 
-// rangeFlags are the flags of the commands that publish a snapshot: when a
-// run is computed in ranges of partners.
-func rangeFlags(c *cobra.Command, s *engine.Settings) {
-	f := c.Flags()
-	f.Int64Var(&s.SplitAbove, "split-above", 0, fmt.Sprintf("compute a run with more bookings than this in ranges of partners, one range at a time (0: %d; -1: never)", engine.DefaultSplitAbove))
-	f.Int64Var(&s.RangeBookings, "range-bookings", 0, fmt.Sprintf("with --split-above: the most bookings in one range of partners (0: %d)", engine.DefaultRangeBookings))
-}
-
 func duckdbFlags(c *cobra.Command, s *engine.Settings) {
 	f := c.Flags()
-	f.StringVar(&s.MemoryLimit, "memory-limit", "3GB", "DuckDB memory_limit; larger work spills to --temp-dir (3GB keeps a 10M-booking run under 4 GiB of RSS)")
+	f.StringVar(&s.MemoryLimit, "memory-limit", "3GB", "DuckDB memory_limit; larger work spills to --temp-dir")
 	f.IntVar(&s.Threads, "threads", 0, "DuckDB threads (0: one per core)")
 	f.StringVar(&s.TempDir, "temp-dir", "", "DuckDB temp_directory for spilling (default: inside the lake's work area)")
 	f.BoolVar(&s.OnDisk, "on-disk", false, "keep the run's tables in a compressed DuckDB file under --temp-dir instead of in memory: slower, but spills several times less (for 100M bookings)")
@@ -585,7 +576,6 @@ func scheduleCommand() *cobra.Command {
 	c.Flags().StringVar(&o.Config, "config", "", "jobs YAML, e.g. fixtures/jobs.yaml (required)")
 	c.Flags().DurationVar(&o.Wait, "wait", 30*time.Minute, "how long a job waits for another run's lock on the lake")
 	duckdbFlags(c, &o.DuckDB)
-	rangeFlags(c, &o.DuckDB)
 	_ = c.MarkFlagRequired("config")
 	return c
 }

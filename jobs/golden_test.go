@@ -194,131 +194,49 @@ func sortedByPartner(t *testing.T, file string) {
 	}
 }
 
-// A run computed in ranges of partners publishes the same files, row for
-// row and in the same order, as the run in one piece: the example in ranges
-// of at most one booking (every partner with bookings a range of its own,
-// so every influence claim names a booking of another range) after a year
-// of influence, and of at most 40 mid-year.
-func TestRangesPublishTheSameTables(t *testing.T) {
-	for _, c := range []struct {
-		day      string
-		perRange int64
-		ranges   int
-	}{{"2025-03-31", 1, 49}, {"2023-09-30", 40, 26}} {
-		t.Run(c.day, func(t *testing.T) {
-			whole := filepath.Join(exampleLake(t, c.day), "snapshots", "as_of="+c.day)
-			dir := t.TempDir()
-			res, err := jobs.Run(context.Background(), jobs.RunOptions{
-				Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: c.day, Out: dir,
-				DuckDB: engine.Settings{Threads: 2, SplitAbove: 1, RangeBookings: c.perRange},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Ranges) != c.ranges {
-				t.Fatalf("%d ranges, want %d", len(res.Ranges), c.ranges)
-			}
-			ranged := filepath.Join(dir, "snapshots", "as_of="+c.day)
-			for _, table := range engine.OutputTables {
-				q := "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?)" // in file order
-				want := queryCSV(t, q, filepath.Join(whole, table+".parquet"))
-				got := queryCSV(t, q, filepath.Join(ranged, table+".parquet"))
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s in ranges differs from the run in one piece:\n%s", table, firstDiff(string(want), string(got)))
-				}
-			}
-		})
-	}
-}
-
-// A check that fails in a run in ranges fails the run as it does in one
-// piece: exit 1, nothing published (the last snapshot, latest and current
-// untouched), and the same failing rows counted and kept in failed/<run
-// id>/, though other ranges were computed and checked after the first
-// failure. A check fails only on a bug, so the test breaks the base points
-// of two ranges before their checks (jobs.BeforeChecks), and the same
-// partners' in a run in one piece.
-func TestFailingCheckInRanges(t *testing.T) {
+// A failing check fails the run: exit 1, nothing published (the last
+// snapshot, latest and current untouched), and the failing rows kept in
+// failed/<run id>/, one file per failing check. A check fails only on a
+// bug, so the test breaks two partners' base points before the checks
+// (jobs.BeforeChecks).
+func TestFailingCheck(t *testing.T) {
 	const prev, day = "2023-06-30", "2023-09-30"
-	run := func(lake, asOf string, s engine.Settings) (*jobs.RunResult, error) {
-		s.Threads = 2
+	run := func(lake, asOf string) (*jobs.RunResult, error) {
 		return jobs.Run(context.Background(), jobs.RunOptions{
-			Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: asOf, Out: lake, DuckDB: s,
+			Input: "../fixtures/example", Rulebook: "../fixtures/rulebook.yaml", AsOf: asOf, Out: lake,
+			DuckDB: engine.Settings{Threads: 2},
 		})
-	}
-	breakBase := func(e *engine.Engine, r engine.Range) error {
-		_, err := e.DB().Exec(`UPDATE booking_points SET points = points + 0.01
-			WHERE component = 'base' AND partner_id BETWEEN ? AND ?`, r.FirstPartner, r.LastPartner)
-		return err
 	}
 	defer func() { jobs.BeforeChecks = nil }()
-
 	lake := t.TempDir()
-	if _, err := run(lake, prev, engine.Settings{}); err != nil {
+	if _, err := run(lake, prev); err != nil {
 		t.Fatal(err)
 	}
 	before := laketest.Files(t, lake)
-	var broken []engine.Range
-	jobs.BeforeChecks = func(e *engine.Engine, r *engine.Range) error {
-		if r == nil {
-			return errors.New("the run was not split")
-		}
-		if r.Index != 1 && r.Index != 4 {
-			return nil
-		}
-		broken = append(broken, *r)
-		return breakBase(e, *r)
+	jobs.BeforeChecks = func(e *engine.Engine) error {
+		_, err := e.DB().Exec(`UPDATE booking_events SET points = points + 0.01
+			WHERE reason IS NULL AND partner_id IN ('P001', 'P004')`)
+		return err
 	}
-	ranged, err := run(lake, day, engine.Settings{SplitAbove: 1, RangeBookings: 40})
+	res, err := run(lake, day)
 	if !errors.Is(err, jobs.ErrChecks) || jobs.ExitCode(err) != 1 {
-		t.Fatalf("run in ranges with broken base points: %v (exit %d), want failing checks, exit 1", err, jobs.ExitCode(err))
-	}
-	if len(broken) != 2 || len(ranged.Ranges) < 6 {
-		t.Fatalf("broke %d of %d ranges", len(broken), len(ranged.Ranges))
+		t.Fatalf("run with broken base points: %v (exit %d), want failing checks, exit 1", err, jobs.ExitCode(err))
 	}
 	after := laketest.Files(t, lake)
 	maps.DeleteFunc(after, func(name, _ string) bool { return name == "failed" || strings.HasPrefix(name, "failed/") })
 	laketest.SameFiles(t, before, after, ".lock")
-
-	jobs.BeforeChecks = func(e *engine.Engine, r *engine.Range) error {
-		if r != nil {
-			return errors.New("the run was split")
-		}
-		for _, b := range broken {
-			if err := breakBase(e, b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	wholeLake := t.TempDir()
-	whole, err := run(wholeLake, day, engine.Settings{})
-	if !errors.Is(err, jobs.ErrChecks) {
-		t.Fatalf("run in one piece with broken base points: %v, want failing checks", err)
-	}
 	failing := 0
-	for i, c := range whole.Checks {
-		got := ranged.Checks[i]
-		if got.Name != c.Name || got.Passed != c.Passed || got.FailingRows != c.FailingRows {
-			t.Errorf("check %s in ranges: passed %v, %d failing rows; in one piece %s: %v, %d",
-				got.Name, got.Passed, got.FailingRows, c.Name, c.Passed, c.FailingRows)
-		}
+	for _, c := range res.Checks {
 		if !c.Passed {
 			failing++
+			if c.Name != "base_reconciles_to_bookings" {
+				t.Errorf("check %s failed, want only base_reconciles_to_bookings", c.Name)
+			}
 		}
 	}
-	if failing == 0 || len(ranged.Checks) != len(whole.Checks) {
-		t.Fatalf("%d failing checks in one piece; %d checks in ranges, %d in one piece", failing, len(ranged.Checks), len(whole.Checks))
-	}
-	kept := func(lake string, res *jobs.RunResult) map[string]string {
-		files := laketest.Files(t, filepath.Join(lake, "failed", res.RunID))
-		delete(files, ".") // the directory
-		if len(files) != failing {
-			t.Errorf("%s: %d files kept for %d failing checks", lake, len(files), failing)
-		}
-		return files
-	}
-	if got, want := kept(lake, ranged), kept(wholeLake, whole); !maps.Equal(got, want) {
-		t.Errorf("failing rows kept in ranges %v, in one piece %v", got, want)
+	files := laketest.Files(t, filepath.Join(lake, "failed", res.RunID))
+	delete(files, ".") // the directory
+	if failing != 1 || len(files) != failing {
+		t.Errorf("%d failing checks, %d files kept", failing, len(files))
 	}
 }

@@ -43,7 +43,6 @@ type RunResult struct {
 	Outputs  []engine.Output       `json:"outputs"`
 	Checks   []engine.Check        `json:"checks"`
 	Steps    []publish.Step        `json:"steps"`
-	Ranges   []engine.Range        `json:"ranges,omitempty"` // the partner ranges computed one at a time, if the run was split
 	Pruned   []string              `json:"pruned,omitempty"`
 }
 
@@ -54,17 +53,16 @@ type RunResult struct {
 var CrashAt func(step string)
 
 // BeforeChecks, when set, is called with the engine just before the audit
-// checks run: once in a run in one piece (with a nil range), once per range
-// in a run in ranges. A check fails only on a bug, so the tests use it to
-// break a computed table and see what a failing check does to the run.
-// Production never sets it.
-var BeforeChecks func(e *engine.Engine, r *engine.Range) error
+// checks run. A check fails only on a bug, so the tests use it to break a
+// computed table and see what a failing check does to the run. Production
+// never sets it.
+var BeforeChecks func(e *engine.Engine) error
 
-func beforeChecks(e *engine.Engine, r *engine.Range) error {
+func beforeChecks(e *engine.Engine) error {
 	if BeforeChecks == nil {
 		return nil
 	}
-	return BeforeChecks(e, r)
+	return BeforeChecks(e)
 }
 
 func reached(step string) {
@@ -170,11 +168,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return res, err
 	}
 	defer e.Close()
-	compute := computeWhole
-	if engine.Split(acceptedRows(landed.Tables, "bookings"), settings) {
-		compute = computeRanges
-	}
-	c, err := compute(ctx, e, o, rb, asOf, filepath.Join(work, "raw"), work, res, progress, begin, step)
+	c, err := compute(ctx, e, o, rb, asOf, filepath.Join(work, "raw"), res, begin, step)
 	if err != nil {
 		return res, err
 	}

@@ -18,7 +18,6 @@
 -- completion of the partner instead grew as days x completions, and at 100M
 -- bookings did not fit a 3 GB memory_limit.)
 
-CREATE OR REPLACE TABLE standing AS
 WITH completions AS (
     SELECT r.partner_id, r.requirement, r.completed_on, r.expires_on
     FROM raw_requirements r SEMI JOIN rule_requirements f USING (requirement)
@@ -64,4 +63,4 @@ evaluated AS (
 )
 SELECT partner_id, changed_on, good_standing
 FROM evaluated
-QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on);
+QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on)

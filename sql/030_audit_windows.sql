@@ -1,9 +1,8 @@
--- RULES.md section 8 (the part that needs no points): which program years are
--- audited, who is audited, good standing on audit_on, the remediation and
--- re-enrollment windows, reinstatement dates and termination. Points decide
--- only the level a partner is reinstated to, which 100_levels computes; the
--- end of a partnership is needed first, because from then on a partner earns
--- nothing.
+-- RULES.md section 8 (the part that needs no points): who is audited, good
+-- standing on audit_on, the remediation and re-enrollment windows,
+-- reinstatement dates and termination. Points decide only the level a
+-- partner is reinstated to (132_relevel_chain); the end of a partnership is
+-- needed first, because from then on a partner earns nothing.
 --
 -- Windows, all dates inclusive:
 --   remediation: audit_on + 1 .. remediation_until = audit_on + remediation_days
@@ -11,19 +10,17 @@
 --   terminated on reenroll_until + 1 when not reinstated.
 -- Reinstated on the first day inside a window with good standing (and, in the
 -- second window, a `reenrollment_fee` completed after audit_on).
-
+--
 -- Audited years: with a migration, the years after its based_on year (the
 -- migration replaces based_on's audit, earlier years are not audited);
 -- without one, every year. Only audits on or before as_of have happened.
-CREATE OR REPLACE TABLE audited_years AS
-SELECT y.*
-FROM rule_years y, as_of a
-WHERE y.audit_on <= a.as_of
-  AND y.year_rank > coalesce((SELECT b.year_rank FROM rule_migration m JOIN rule_years b ON b.program_year = m.based_on), -1)
-ORDER BY y.year_rank;
-
-CREATE OR REPLACE TABLE audit_windows AS
-WITH audited AS (
+WITH audited_years AS (
+    SELECT y.*
+    FROM rule_years y, run_params r
+    WHERE y.audit_on <= r.as_of
+      AND y.year_rank > coalesce((SELECT b.year_rank FROM rule_migration m JOIN rule_years b ON b.program_year = m.based_on), -1)
+),
+audited AS (
     -- every partner enrolled before the audit and not terminated by then
     SELECT p.partner_id, y.program_year, y.year_rank, y.ends_on, y.audit_on,
            coalesce(s.good_standing, false) AS good_standing_on_audit
@@ -78,18 +75,4 @@ SELECT w.partner_id, w.program_year, w.year_rank, w.ends_on, w.audit_on, w.good_
             THEN w.reenroll_until + 1 END AS terminated_on
 FROM windows w
 LEFT JOIN first_window f USING (partner_id, program_year)
-LEFT JOIN second_window s USING (partner_id, program_year);
-
--- The day each partnership ended, if it has: partners.terminated_on, or the
--- day after the second window of the first audit it did not survive (on a
--- tie, the reason first in text order, whatever the order of the rows).
-CREATE OR REPLACE TABLE partner_end AS
-SELECT partner_id, min(ended_on) AS ended_on, arg_min(reason, (ended_on, reason)) AS reason
-FROM (
-    SELECT partner_id, terminated_on AS ended_on, 'partners.terminated_on' AS reason
-    FROM raw_partners WHERE terminated_on IS NOT NULL
-    UNION ALL
-    SELECT partner_id, terminated_on, 'audit ' || program_year
-    FROM audit_windows WHERE terminated_on IS NOT NULL
-)
-GROUP BY partner_id;
+LEFT JOIN second_window s USING (partner_id, program_year)

@@ -1,3 +1,4 @@
+-- publish: partner_id
 -- RULES.md sections 5, 6 and 7: each partner's points and level on as_of
 -- (CONTRACT.md partner_levels), one row per partner enrolled on or before
 -- as_of.
@@ -10,10 +11,8 @@
 -- lowest level counts 0, and so does a terminated one. A terminated partner
 -- has level `terminated`, earns nothing and has no earned, baseline or next
 -- level; its points of the year are still shown.
-
-CREATE OR REPLACE TABLE partner_levels AS
 WITH on_as_of AS (
-    SELECT d.* FROM level_days d, as_of a WHERE d.d = a.as_of
+    SELECT d.* FROM level_days d, run_params a WHERE d.d = a.as_of
 ),
 levelled AS (
     SELECT p.partner_id, a.as_of, pp.program_year, pp.booking_points, pp.lifecycle_points, pp.influence_points,
@@ -24,7 +23,7 @@ levelled AS (
            NOT o.terminated AND coalesce(s.good_standing, false) AS good_standing,
            o.earned_rank, o.baseline_rank, o.level_rank, o.terminated
     FROM raw_partners p
-    CROSS JOIN as_of a
+    CROSS JOIN run_params a
     CROSS JOIN level_roles r
     JOIN partner_points pp USING (partner_id)
     JOIN on_as_of o USING (partner_id)
@@ -47,4 +46,3 @@ LEFT JOIN level_names baseline ON baseline.level_rank = l.baseline_rank
 LEFT JOIN level_names level ON level.level_rank = l.level_rank
 LEFT JOIN level_thresholds next
   ON next.program_year = l.program_year AND next.level_rank = l.level_rank + 1 AND NOT l.terminated
-ORDER BY l.partner_id;

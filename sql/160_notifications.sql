@@ -1,3 +1,4 @@
+-- publish: partner_id, due_on, kind, days_before, about_on
 -- RULES.md section 10: the reminders due in as_of's program year
 -- (as_of_year), past or future (CONTRACT.md notifications).
 --
@@ -12,12 +13,10 @@
 -- Only for partners enrolled on or before as_of whose partnership has not
 -- ended by then (a later end is not known on as_of), and only reminders due
 -- on or after enrolled_on. due_on lies within the year's starts_on .. ends_on.
-
-CREATE OR REPLACE TABLE notifications AS
 WITH active AS (
     SELECT p.partner_id, p.enrolled_on
     FROM raw_partners p
-    CROSS JOIN as_of a
+    CROSS JOIN run_params a
     LEFT JOIN partner_end x USING (partner_id)
     WHERE p.enrolled_on <= a.as_of
       AND (x.ended_on IS NULL OR x.ended_on > a.as_of)
@@ -58,4 +57,3 @@ FROM reminders r
 CROSS JOIN as_of_year y
 WHERE r.due_on BETWEEN y.starts_on AND y.ends_on
   AND r.due_on >= r.enrolled_on
-ORDER BY r.partner_id, r.due_on, r.kind, r.days_before;

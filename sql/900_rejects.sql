@@ -1,3 +1,3 @@
--- The rejected input rows, as extract recorded them (CONTRACT.md rejects).
-CREATE OR REPLACE TABLE rejects AS
-SELECT "table", row_number, key, reason, detail, raw FROM raw_rejects ORDER BY "table", row_number;
+-- publish: "table", row_number, key, reason, detail
+-- CONTRACT.md rejects: the rejected input rows, as extract recorded them.
+SELECT "table", row_number, key, reason, detail, raw FROM raw_rejects

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,28 +29,18 @@ type Settings struct {
 	Threads     int    // 0 = DuckDB's default (all cores)
 	TempDir     string // "" = DuckDB's default (.tmp beside the database)
 	// PrivateRaw: the raw directory given to LoadRaw belongs to this run
-	// and stays unchanged until Close, so the biggest input (bookings) may
-	// be read from its Parquet file where the models need it instead of
-	// being copied into a table first (half a second per 1M bookings).
+	// and stays unchanged until Close, so the raw tables are views of their
+	// Parquet files, read where the models need them, instead of copies.
 	PrivateRaw bool
 	// OnDisk keeps the run's tables in a DuckDB database file (in TempDir,
 	// removed by Close) instead of in memory. DuckDB stores a file's tables
-	// compressed, so work far beyond MemoryLimit spills several times less
-	// than in-memory tables, which spill uncompressed; below that it is
-	// slower (BENCHMARKS.md). For runs like 100M bookings, whose spill of
-	// in-memory tables outgrows the disk.
+	// compressed, so work far beyond MemoryLimit spills less than in-memory
+	// tables, which spill uncompressed; below that it is slower.
 	OnDisk bool
-	// SplitAbove: a run with more bookings than this is computed in ranges
-	// of partners of at most RangeBookings bookings each (ranges.go);
-	// 0 = DefaultSplitAbove, below 0 = always in one piece.
-	SplitAbove int64
-	// RangeBookings: the most bookings in one range (0 = DefaultRangeBookings).
-	RangeBookings int64
+	// KeepIntermediates keeps every model's relation to the end, for tests
+	// and debugging that look inside the rules; runs drop each once read.
+	KeepIntermediates bool
 }
-
-// streamed are the raw tables read in place when Settings.PrivateRaw: big,
-// and read by one model.
-var streamed = map[string]bool{"bookings": true}
 
 // Engine is a DuckDB database (in memory, or a file: Settings.OnDisk) with
 // the run's tables in it. The caller must Close it.
@@ -59,14 +48,10 @@ type Engine struct {
 	db         *sql.DB
 	privateRaw bool
 	dir        string // the database file's directory (Settings.OnDisk), removed by Close
-	// matched: influence_match_rows was loaded (LoadRange), so Run skips the
-	// model that computes it from every partner's bookings.
-	matched bool
+	inputs     map[string]bool
+	graph      *graph
+	keep       bool // Settings.KeepIntermediates
 }
-
-// matchModel computes influence_match_rows, the one model that reads other
-// partners' bookings: a run in ranges runs it once before the ranges.
-const matchModel = "035_influence_matches.sql"
 
 // Step is one model file and how long it took.
 type Step struct {
@@ -80,16 +65,43 @@ type Step struct {
 	SpilledBytes int64 `json:"-"`
 }
 
-// InputTables are the raw tables the models read, as landed by extract.
-var InputTables = []string{
-	"partners", "business_models", "requirements", "bookings", "oem_credits",
-	"lifecycle_claims", "influence_claims", "capabilities", "fx_rates",
+// OutputTables are the published models (CONTRACT.md's snapshot tables), in
+// name order: the sql/ files whose header says `-- publish:`.
+var OutputTables = mustPublished()
+
+func mustPublished() []string {
+	names, err := published()
+	if err != nil {
+		panic(err)
+	}
+	return names
 }
 
-// OutputTables are the snapshot tables of CONTRACT.md, written by Export.
-var OutputTables = []string{
-	"points_ledger", "partner_levels", "level_history", "audits",
-	"migration", "notifications", "denials", "rejects",
+// published lists the models whose header says `-- publish:`, by name.
+func published() ([]string, error) {
+	files, err := fs.Glob(tallysql.Files, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		if f == macrosFile {
+			continue
+		}
+		text, err := fs.ReadFile(tallysql.Files, f)
+		if err != nil {
+			return nil, err
+		}
+		if header(string(text))["publish"] != "" {
+			name, err := modelName(f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Open starts DuckDB (in memory, or on disk with Settings.OnDisk) with the
@@ -118,7 +130,7 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 	// One connection: every statement sees the same temp state, and DuckDB
 	// parallelises each query itself.
 	db.SetMaxOpenConns(1)
-	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir}
+	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir, inputs: map[string]bool{}, keep: s.KeepIntermediates}
 	settings := []struct {
 		stmt string
 		arg  any
@@ -196,25 +208,39 @@ func (e *Engine) Settings(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// LoadRaw creates one table per input table from rawDir/<table>/<table>.parquet
-// and the rejects from rawDir/rejects/rejects.parquet.
+// LoadRaw makes every table extract landed in rawDir (<table>/<table>.parquet,
+// and rejects/rejects.parquet) the relation raw_<table>: a view of its file
+// with Settings.PrivateRaw, else a copy.
 func (e *Engine) LoadRaw(ctx context.Context, rawDir string) error {
-	for _, t := range append(slices.Clone(InputTables), "rejects") {
+	entries, err := os.ReadDir(rawDir)
+	if err != nil {
+		return fmt.Errorf("engine: raw tables: %w", err)
+	}
+	loaded := 0
+	for _, d := range entries {
+		if !d.IsDir() {
+			continue
+		}
+		t := d.Name()
 		file := filepath.Join(rawDir, t, t+".parquet")
 		if _, err := os.Stat(file); err != nil {
-			return fmt.Errorf("engine: raw table %s: %w", t, err)
+			continue // not a table extract landed (a stray directory)
 		}
-		// The table name is one of ours; the path travels as a parameter
-		// (a view cannot take one: there it is quoted).
+		// The table name comes from extract's own directory names; a view
+		// cannot take the path as a parameter, so it is quoted in.
 		stmt, args := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_parquet(?)", ident("raw_"+t)), []any{file}
-		if e.privateRaw && streamed[t] {
+		if e.privateRaw {
 			stmt, args = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s)", ident("raw_"+t), literal(file)), nil
 		}
 		if _, err := e.db.ExecContext(ctx, stmt, args...); err != nil {
 			return fmt.Errorf("engine: load %s: %w", file, err)
 		}
+		e.inputs["raw_"+t] = true
+		loaded++
 	}
-	e.matched = false // every partner is here: Run matches the influence claims
+	if loaded == 0 {
+		return fmt.Errorf("engine: raw tables: none in %s", rawDir)
+	}
 	return nil
 }
 
@@ -236,53 +262,68 @@ func (e *Engine) LoadRules(ctx context.Context, tables []rulebook.Table) error {
 				return fmt.Errorf("engine: insert into %s: %w", t.Name, err)
 			}
 		}
+		e.inputs[t.Name] = true
 	}
 	return nil
 }
 
-// Models lists the model files in the order they run.
-func Models() ([]string, error) {
-	names, err := fs.Glob(tallysql.Files, "*.sql")
+// Run creates the macros and then every model of sql/, in the order of what
+// each reads, dropping each intermediate once nothing left to run reads it.
+func (e *Engine) Run(ctx context.Context) ([]Step, error) {
+	macros, err := fs.ReadFile(tallysql.Files, macrosFile)
 	if err != nil {
+		return nil, fmt.Errorf("engine: read %s: %w", macrosFile, err)
+	}
+	if _, err := e.db.ExecContext(ctx, string(macros)); err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", macrosFile, err)
+	}
+	if e.graph, err = plan(ctx, e.db, tallysql.Files, e.inputs); err != nil {
 		return nil, err
 	}
-	slices.Sort(names)
-	return names, nil
-}
-
-// Run executes every model of sql/ in file-name order (in a range of
-// partners, every one but matchModel, whose table LoadRange loaded).
-func (e *Engine) Run(ctx context.Context) ([]Step, error) {
-	names, err := Models()
-	if err != nil {
-		return nil, fmt.Errorf("engine: list models: %w", err)
-	}
-	if e.matched {
-		names = slices.DeleteFunc(names, func(n string) bool { return n == matchModel })
-	}
-	return e.runModels(ctx, names)
-}
-
-// runModels executes the named models of sql/, in the order given.
-func (e *Engine) runModels(ctx context.Context, names []string) ([]Step, error) {
+	views := map[string]bool{}
 	var steps []Step
-	for _, name := range names {
-		text, err := fs.ReadFile(tallysql.Files, name)
-		if err != nil {
-			return steps, fmt.Errorf("engine: read %s: %w", name, err)
+	for i, m := range e.graph.models {
+		kind := "TABLE"
+		if m.view {
+			kind, views[m.name] = "VIEW", true
 		}
 		start := time.Now()
-		if _, err := e.db.ExecContext(ctx, string(text)); err != nil {
-			return steps, fmt.Errorf("engine: model %s: %w", name, err)
+		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS %s", kind, ident(m.name), m.query)); err != nil {
+			return steps, fmt.Errorf("engine: model sql/%s: %w", m.file, err)
 		}
-		step := Step{Name: strings.TrimSuffix(name, ".sql"), Seconds: time.Since(start).Seconds()}
+		if err := e.drop(ctx, e.graph.dropAfter[i], views); err != nil {
+			return steps, err
+		}
+		step := Step{Name: strings.TrimSuffix(m.file, ".sql"), Seconds: time.Since(start).Seconds()}
 		if err := e.db.QueryRowContext(ctx, `SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT,
 			coalesce(sum(temporary_storage_bytes), 0)::BIGINT FROM duckdb_memory()`).Scan(&step.MemoryBytes, &step.SpilledBytes); err != nil {
-			return steps, fmt.Errorf("engine: memory after %s: %w", name, err)
+			return steps, fmt.Errorf("engine: memory after %s: %w", m.file, err)
 		}
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// drop removes relations the run no longer needs, views first.
+func (e *Engine) drop(ctx context.Context, names []string, views map[string]bool) error {
+	if e.keep {
+		return nil
+	}
+	for _, pass := range []bool{true, false} {
+		for _, n := range names {
+			if views[n] != pass {
+				continue
+			}
+			kind := "TABLE"
+			if views[n] {
+				kind = "VIEW"
+			}
+			if _, err := e.db.ExecContext(ctx, fmt.Sprintf("DROP %s IF EXISTS %s", kind, ident(n))); err != nil {
+				return fmt.Errorf("engine: drop %s: %w", n, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Check is the outcome of one audit check: the rows it found are failures.
@@ -297,33 +338,33 @@ type Check struct {
 // sampleRows is how many failing rows a check keeps for the message.
 const sampleRows = 20
 
-// Checks runs every sql/checks/*.sql query. Any row it returns is a failure.
+// Checks runs every sql/checks/*.sql query (after Run); any row one returns
+// is a failure. The intermediates only the checks read are dropped after.
 func (e *Engine) Checks(ctx context.Context) ([]Check, error) {
-	names, err := fs.Glob(tallysql.Files, "checks/*.sql")
-	if err != nil {
-		return nil, err
+	if e.graph == nil {
+		return nil, errors.New("engine: Checks before Run")
 	}
-	slices.Sort(names)
 	var out []Check
-	for _, name := range names {
-		text, err := fs.ReadFile(tallysql.Files, name)
-		if err != nil {
-			return nil, err
-		}
-		c := Check{Name: strings.TrimSuffix(path.Base(name), ".sql")}
-		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+trimSemicolon(string(text))+")").Scan(&c.FailingRows); err != nil {
-			return nil, fmt.Errorf("engine: check %s: %w", name, err)
+	for _, ch := range e.graph.checks {
+		c := Check{Name: ch.name}
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+ch.query+")").Scan(&c.FailingRows); err != nil {
+			return nil, fmt.Errorf("engine: check sql/%s: %w", ch.file, err)
 		}
 		c.Passed = c.FailingRows == 0
 		if !c.Passed {
-			c.Columns, c.Sample, err = e.text(ctx, "SELECT COLUMNS(*)::VARCHAR FROM ("+trimSemicolon(string(text))+") ORDER BY ALL LIMIT "+fmt.Sprint(sampleRows))
+			var err error
+			c.Columns, c.Sample, err = e.text(ctx, "SELECT COLUMNS(*)::VARCHAR FROM ("+ch.query+") ORDER BY ALL LIMIT "+fmt.Sprint(sampleRows))
 			if err != nil {
-				return nil, fmt.Errorf("engine: check %s: %w", name, err)
+				return nil, fmt.Errorf("engine: check sql/%s: %w", ch.file, err)
 			}
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	views := map[string]bool{}
+	for _, m := range e.graph.models {
+		views[m.name] = m.view
+	}
+	return out, e.drop(ctx, e.graph.afterChecks, views)
 }
 
 // Output is one table file written by Export.
@@ -333,86 +374,47 @@ type Output struct {
 	Rows  int64  `json:"rows"`
 }
 
-// Export writes every output table to dir as zstd Parquet sorted by
-// partner_id (CONTRACT.md) and then by every other column (the ledger: by
-// what identifies a row, exportQueries), so the same inputs give the same
-// files, row for row.
+// Export writes every published model to dir as zstd Parquet, sorted by
+// the columns its header names (partner_id first, CONTRACT.md), so the same
+// inputs give the same files, row for row.
 func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
+	if e.graph == nil {
+		return nil, errors.New("engine: Export before Run")
+	}
 	var out []Output
-	for _, t := range OutputTables {
-		file := filepath.Join(dir, t+".parquet")
-		var n int64
-		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM "+ident(t)).Scan(&n); err != nil {
-			return nil, fmt.Errorf("engine: export %s: %w", t, err)
-		}
+	for _, name := range OutputTables {
+		i := slices.IndexFunc(e.graph.models, func(m model) bool { return m.name == name })
+		m := e.graph.models[i]
+		file := filepath.Join(dir, name+".parquet")
 		// COPY takes no parameter for its target; the path is ours, quoted.
-		query, ok := exportQueries[t]
-		if !ok {
-			order, err := e.sortOrder(ctx, t)
-			if err != nil {
-				return nil, err
-			}
-			query = fmt.Sprintf("SELECT * FROM %s ORDER BY %s", ident(t), order)
+		// zstd level 1: about as small as the default level, written faster.
+		stmt := fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
+			ident(name), m.publish, literal(file))
+		res, err := e.db.ExecContext(ctx, stmt)
+		if err != nil {
+			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		// zstd level 1: a fifth faster to write than the default level 3
-		// for files within 1% of the size (BENCHMARKS.md).
-		stmt := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)", query, literal(file))
-		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
-			return nil, fmt.Errorf("engine: export %s: %w", t, err)
+		n, err := res.RowsAffected() // COPY's count of rows written
+		if err != nil {
+			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		out = append(out, Output{Table: t, File: file, Rows: n})
+		out = append(out, Output{Table: name, File: file, Rows: n})
 	}
 	return out, nil
 }
 
-// exportQueries are the output tables not written as SELECT * sorted by
-// partner_id and then every column. The ledger, the one big table, is
-// sorted by partner_id, earned_on and the columns that make up entry_id
-// (which identify a row), and entry_id is built after the sort, so the
-// sort neither carries nor compares that long string (26.6 s to 24.9 s at
-// 10M, BENCHMARKS.md).
-var exportQueries = map[string]string{
-	"points_ledger": `SELECT ledger_entry_id(source, source_id, booking_id, component, rule_id) AS entry_id, *
-		FROM (SELECT * FROM ledger_rows
-		      ORDER BY partner_id, earned_on, source, source_id, booking_id, component, rule_id)`,
-}
-
-// exportReads are the tables Export reads besides the output tables: the
-// inputs of the points_ledger view (sql/080_points_ledger.sql).
-var exportReads = []string{"booking_points", "lifecycle_events", "influence_awards", "as_of"}
-
-// Release drops every table Export does not read, once the checks have
-// passed: the memory they hold goes to the export's sorts, which otherwise
-// spill (a 10M-booking run holds several GB of intermediate tables).
-func (e *Engine) Release(ctx context.Context) error {
-	keep := append(slices.Clone(OutputTables), exportReads...)
-	rows, err := e.db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
-		ORDER BY table_name`)
+// Relations lists the tables and views in the database, by name.
+func (e *Engine) Relations(ctx context.Context) ([]string, error) {
+	_, rows, err := e.text(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_catalog = current_database() ORDER BY table_name`)
 	if err != nil {
-		return fmt.Errorf("engine: list tables: %w", err)
+		return nil, fmt.Errorf("engine: list relations: %w", err)
 	}
-	var drop []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return fmt.Errorf("engine: list tables: %w", err)
-		}
-		if !slices.Contains(keep, t) {
-			drop = append(drop, t)
-		}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r[0]
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("engine: list tables: %w", err)
-	}
-	for _, t := range drop {
-		if _, err := e.db.ExecContext(ctx, "DROP TABLE "+ident(t)); err != nil {
-			return fmt.Errorf("engine: release %s: %w", t, err)
-		}
-	}
-	return nil
+	return out, nil
 }
 
 // text runs a query and returns its rows as text, for messages.
@@ -456,29 +458,3 @@ func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"
 
 // literal quotes a string literal (used only for file paths tally chose).
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// sortOrder is partner_id first (when the table has it), then every other
-// column in table order.
-func (e *Engine) sortOrder(ctx context.Context, table string) (string, error) {
-	rows, err := e.db.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
-		WHERE table_name = ? ORDER BY column_name <> 'partner_id', ordinal_position`, table)
-	if err != nil {
-		return "", fmt.Errorf("engine: columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return "", err
-		}
-		cols = append(cols, ident(c))
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
-	}
-	if len(cols) == 0 {
-		return "", fmt.Errorf("engine: no table %s", table)
-	}
-	return strings.Join(cols, ", "), nil
-}

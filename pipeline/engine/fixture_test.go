@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,13 +242,15 @@ func TestChecksCatchTampering(t *testing.T) {
 		name, tamper string
 		failing      []string
 	}{
-		{"base row lost", `DELETE FROM booking_points WHERE source_id = 'B2' AND component = 'base'`,
+		{"base row lost", `DELETE FROM booking_events WHERE source_id = 'B2'`,
 			[]string{"base_reconciles_to_bookings", "events_accounted_for"}},
-		{"base row doubled", `INSERT INTO booking_points SELECT * FROM booking_points WHERE source_id = 'B2' AND component = 'base'`,
+		{"base row doubled", `INSERT INTO booking_events SELECT * FROM booking_events WHERE source_id = 'B2'`,
 			[]string{"base_reconciles_to_bookings", "events_accounted_for"}},
 		{"earning event also denied", `INSERT INTO denials VALUES ('P1', 'booking', 'B1', 'before_enrollment', NULL)`,
-			[]string{"events_accounted_for"}},
-		{"base row a cent off", `UPDATE booking_points SET points = points + 0.01 WHERE source_id = 'B1' AND component = 'base'`,
+			[]string{"base_reconciles_to_bookings", "events_accounted_for"}},
+		{"base row a cent off", `UPDATE booking_events SET points = points + 0.01 WHERE source_id = 'B1'`,
+			[]string{"base_reconciles_to_bookings"}},
+		{"base row's TCV a cent off", `UPDATE booking_events SET tcv_usd = tcv_usd + 0.01 WHERE source_id = 'B1'`,
 			[]string{"base_reconciles_to_bookings"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -275,7 +278,7 @@ func TestChecksCatchTampering(t *testing.T) {
 
 // Each model's step says how much memory DuckDB holds after it and how much
 // it has spilled (the nightly job logs both): the booking events are held
-// after 040, and a run this small spills nothing.
+// after 040_booking_events, and a run this small spills nothing.
 func TestStepsReportMemory(t *testing.T) {
 	w := (&world{}).partner("P1")
 	for i := range 3000 {
@@ -289,7 +292,41 @@ func TestStepsReportMemory(t *testing.T) {
 			t.Errorf("%s: %d bytes spilled", s.Name, s.SpilledBytes)
 		}
 	}
-	if held["000_macros"] <= 0 || held["040_booking_events"] <= held["000_macros"] {
-		t.Errorf("memory held after the macros %d bytes, after the booking events %d", held["000_macros"], held["040_booking_events"])
+	if held["010_program_days"] <= 0 || held["040_booking_events"] <= held["010_program_days"] {
+		t.Errorf("memory held after the program days %d bytes, after the booking events %d", held["010_program_days"], held["040_booking_events"])
+	}
+}
+
+// Once the checks ran, the database holds only the inputs, the published
+// tables and what the published ledger view reads: every other model was
+// dropped once read.
+func TestIntermediatesDropped(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-05-01", 1000, "subscription")
+	e := w.run(t, "2023-06-30")
+	if _, err := e.Checks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rels, err := e.Relations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgerReads := []string{"booking_events", "booking_multipliers", "cap_allocation", "vendor_terminations",
+		"lifecycle_events", "influence_awards"}
+	var left []string
+	for _, r := range rels {
+		if strings.HasPrefix(r, "raw_") || strings.HasPrefix(r, "rule_") || r == "run_params" ||
+			slices.Contains(engine.OutputTables, r) || slices.Contains(ledgerReads, r) {
+			continue
+		}
+		left = append(left, r)
+	}
+	if len(left) > 0 {
+		t.Errorf("intermediates left after the checks: %v", left)
+	}
+	for _, want := range append(slices.Clone(engine.OutputTables), ledgerReads...) {
+		if !slices.Contains(rels, want) {
+			t.Errorf("%s is gone before the export", want)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (w *world) acme(id, partner, on string, dollars float64) *extract.Booking {
 func influenceLedger(t *testing.T, w *world, asOf string) ([]string, []string) {
 	t.Helper()
 	e := w.run(t, asOf)
-	return rows(t, e, `SELECT partner_id, source_id, booking_id, component, earned_on::VARCHAR, points::VARCHAR FROM points_ledger
+	return rows(t, e, `SELECT partner_id, rule_id, source_id, component, earned_on::VARCHAR, points::VARCHAR FROM points_ledger
 			WHERE source = 'influence' ORDER BY ALL`),
 		rows(t, e, `SELECT partner_id, source_id, reason, coalesce(detail, '-') FROM denials WHERE source = 'influence' ORDER BY ALL`)
 }

@@ -302,7 +302,7 @@ func TestRoundHalfAwayMatchesDuckDB(t *testing.T) {
 func TestOnDiskEngine(t *testing.T) {
 	w := (&world{}).partner("P1")
 	w.booking("B1", "P1", "2023-05-01", 900_000, "term")
-	const ledger = `SELECT entry_id, points::VARCHAR FROM points_ledger ORDER BY ALL`
+	const ledger = `SELECT source, source_id, component, rule_id, points::VARCHAR FROM points_ledger ORDER BY ALL`
 	inMemory := rows(t, w.run(t, "2023-06-01"), ledger)
 
 	tmp := t.TempDir()

@@ -56,10 +56,8 @@ type SourceGroup struct {
 
 // LedgerRow is one points_ledger row.
 type LedgerRow struct {
-	EntryID   string `json:"entry_id"`
 	EarnedOn  string `json:"earned_on"`
 	SourceID  string `json:"source_id"`
-	BookingID string `json:"booking_id,omitempty"`
 	Component string `json:"component"`
 	RuleID    string `json:"rule_id,omitempty"`
 	TCVUSD    string `json:"tcv_usd,omitempty"`
@@ -174,16 +172,17 @@ func Explain(ctx context.Context, s *lake.Snapshot, partnerID string) (*Explanat
 }
 
 func (e *Explanation) ledger(ctx context.Context, s *lake.Snapshot) error {
-	r, err := s.Query(ctx, `SELECT entry_id, program_year, earned_on, source, source_id, coalesce(booking_id, ''),
+	r, err := s.Query(ctx, `SELECT program_year, earned_on, source, source_id,
 			component, coalesce(rule_id, ''), coalesce(tcv_usd::VARCHAR, ''), points
-		FROM points_ledger WHERE partner_id = ? ORDER BY program_year DESC, source, earned_on, entry_id`, e.PartnerID)
+		FROM points_ledger WHERE partner_id = ?
+		ORDER BY program_year DESC, source, earned_on, source_id, component, rule_id`, e.PartnerID)
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
 	}
 	byYear := map[string]map[string]*SourceGroup{}
 	var years []string
 	for _, row := range r.Rows {
-		year, src := row[1].Text, row[3].Text
+		year, src := row[0].Text, row[2].Text
 		if byYear[year] == nil {
 			byYear[year] = map[string]*SourceGroup{}
 			years = append(years, year)
@@ -193,8 +192,8 @@ func (e *Explanation) ledger(ctx context.Context, s *lake.Snapshot) error {
 			g = &SourceGroup{Source: src}
 			byYear[year][src] = g
 		}
-		g.Rows = append(g.Rows, LedgerRow{EntryID: row[0].Text, EarnedOn: row[2].Text, SourceID: row[4].Text, BookingID: row[5].Text,
-			Component: row[6].Text, RuleID: row[7].Text, TCVUSD: row[8].Text, Points: row[9].Text})
+		g.Rows = append(g.Rows, LedgerRow{EarnedOn: row[1].Text, SourceID: row[3].Text,
+			Component: row[4].Text, RuleID: row[5].Text, TCVUSD: row[6].Text, Points: row[7].Text})
 	}
 	// The year of as_of first, the others newest first.
 	slices.SortStableFunc(years, func(a, b string) int {
@@ -391,11 +390,7 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		for _, g := range y.Sources {
 			fmt.Fprintf(tw, "    %s\t\t\t\t\t\n", g.Source)
 			for _, r := range g.Rows {
-				id := r.SourceID
-				if r.BookingID != "" && r.BookingID != r.SourceID {
-					id += " on " + r.BookingID
-				}
-				fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\n", r.EarnedOn, id, r.Component, orDash(r.RuleID), groupDigits(orDash(r.TCVUSD)), groupDigits(r.Points))
+				fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\n", r.EarnedOn, r.SourceID, r.Component, orDash(r.RuleID), groupDigits(orDash(r.TCVUSD)), groupDigits(r.Points))
 			}
 			fmt.Fprintf(tw, "      \t\t\t\tsubtotal %s\t%s\n", g.Source, groupDigits(g.Subtotal))
 		}

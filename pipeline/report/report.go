@@ -504,23 +504,22 @@ func (b *builder) components() error {
 
 func (b *builder) influence() error {
 	s := &Section{ID: "influence", Title: "Influence points and the claims behind them"}
-	r, err := b.query(`SELECT partner_id, source_id AS claim_id,
-			coalesce(any_value(rule_id) FILTER (WHERE component = 'base'), '') AS kind,
-			count(DISTINCT booking_id) AS bookings,
-			string_agg(DISTINCT booking_id, ';' ORDER BY booking_id) AS booking_ids,
+	r, err := b.query(`SELECT partner_id, rule_id AS claim_id,
+			count(DISTINCT source_id) AS bookings,
+			string_agg(DISTINCT source_id, ';' ORDER BY source_id) AS booking_ids,
 			coalesce(sum(tcv_usd) FILTER (WHERE component = 'base'), 0) AS tcv_usd,
 			coalesce(sum(points) FILTER (WHERE component = 'base'), 0) AS awarded,
 			coalesce(sum(points) FILTER (WHERE component <> 'base'), 0) AS reversed,
 			sum(points) AS points
 		FROM points_ledger WHERE program_year = ? AND source = 'influence'
-		GROUP BY partner_id, source_id ORDER BY partner_id, claim_id`, b.r.ProgramYear)
+		GROUP BY partner_id, rule_id ORDER BY partner_id, claim_id`, b.r.ProgramYear)
 	if err != nil {
 		return err
 	}
 	s.Table = fromResult(r)
 	s.Notes = append(s.Notes, "One row per influence claim that earned points in the year: the bookings it influenced, the points awarded and any reversed by a vendor termination.")
-	sum, err := b.query(`SELECT count(DISTINCT partner_id) AS partners, count(DISTINCT source_id) AS claims,
-			count(DISTINCT booking_id) AS bookings, coalesce(sum(points), 0) AS points
+	sum, err := b.query(`SELECT count(DISTINCT partner_id) AS partners, count(DISTINCT rule_id) AS claims,
+			count(DISTINCT source_id) AS bookings, coalesce(sum(points), 0) AS points
 		FROM points_ledger WHERE program_year = ? AND source = 'influence'`, b.r.ProgramYear)
 	if err != nil {
 		return err

@@ -201,7 +201,7 @@ func TestInfluenceEqualsLedger(t *testing.T) {
 	for _, row := range rows {
 		keyed[row[pi]+" "+row[ci]] = row[p]
 	}
-	sameCounts(t, "influence", keyed, pairs(t, snapshot(t, ""), `SELECT partner_id || ' ' || source_id, sum(points)::VARCHAR
+	sameCounts(t, "influence", keyed, pairs(t, snapshot(t, ""), `SELECT partner_id || ' ' || rule_id, sum(points)::VARCHAR
 		FROM points_ledger WHERE program_year = ? AND source = 'influence' GROUP BY ALL`, year))
 }
 

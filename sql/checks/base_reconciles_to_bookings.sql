@@ -1,12 +1,25 @@
--- Base rows reconcile to the accepted bookings' TCV in USD, per partner and
--- source: the TCV on base rows equals the TCV of the events that earned, and
--- each base row is that TCV times the year's points_per_usd, rounded half
--- away from zero to the cent (checked here from the exact difference, not
--- with the macro that computed it).
-WITH earned AS (
-    -- summed from the earning events by 050_booking_points.sql (NULL where
-    -- none earns, as where there are none)
-    SELECT partner_id, source, earned_tcv_usd AS tcv_usd FROM booking_event_totals
+-- Base rows reconcile to the accepted bookings and OEM credits: per partner
+-- and source, the TCV on base rows equals the TCV in USD of the events that
+-- earned (every event earned on or before as_of that was not denied),
+-- converted here from the raw rows and rates with an ASOF join, not with the
+-- models' day_rates; and each base row is its TCV times the year's
+-- points_per_usd, rounded half away from zero to the cent (checked from the
+-- exact difference, not with the macro that computed it).
+WITH events AS (
+    SELECT b.partner_id, 'booking' AS source, b.booking_id AS source_id, b.booked_on, b.tcv, b.currency
+    FROM raw_bookings b, run_params r WHERE b.booked_on <= r.as_of
+    UNION ALL
+    SELECT c.partner_id, 'oem_credit', c.credit_id, c.booked_on, c.tcv, c.currency
+    FROM raw_oem_credits c, run_params r WHERE c.reported_on <= r.as_of
+),
+earned AS (
+    SELECT e.partner_id, e.source,
+           sum(CASE WHEN e.currency = 'USD' THEN e.tcv
+                    ELSE round(e.tcv::DECIMAL(38,6) * fx.usd_per_unit, 6) END) AS tcv_usd
+    FROM events e
+    ANTI JOIN denials d ON d.source = e.source AND d.source_id = e.source_id
+    ASOF LEFT JOIN raw_fx_rates fx ON fx.currency = e.currency AND e.booked_on >= fx.valid_from
+    GROUP BY ALL
 ),
 ledger AS (
     SELECT partner_id, source, sum(tcv_usd) AS tcv_usd

@@ -1,15 +1,21 @@
--- Every booking and OEM credit earned on or before as_of has exactly one
--- base ledger row or exactly one denial, and no other event has any:
--- nothing is lost or counted twice.
+-- Every accepted booking and OEM credit earned on or before as_of has
+-- exactly one base ledger row or exactly one denial, and no other event has
+-- any: nothing is lost or counted twice between the inputs and the outputs.
 --
 -- Compared per partner and source as multisets of event ids: their count
 -- and the sum of a 64-bit hash of each id. An id missing, extra or counted
 -- twice changes both (a hash sum that hides it needs a collision of 64-bit
--- hashes). Grouping by event id instead took 7 s at 10M bookings; by
--- partner, well under one.
+-- hashes), and grouping by partner is far cheaper than by event.
 WITH events AS (
-    -- counted and hashed from the events by 050_booking_points.sql
-    SELECT partner_id, source, events AS n, event_hash AS h FROM booking_event_totals
+    SELECT partner_id, source, count(*) AS n, sum(hash(source_id)::HUGEINT) AS h
+    FROM (
+        SELECT b.partner_id, 'booking' AS source, b.booking_id AS source_id
+        FROM raw_bookings b, run_params r WHERE b.booked_on <= r.as_of
+        UNION ALL
+        SELECT c.partner_id, 'oem_credit', c.credit_id
+        FROM raw_oem_credits c, run_params r WHERE c.reported_on <= r.as_of
+    )
+    GROUP BY partner_id, source
 ),
 accounted AS (
     SELECT partner_id, source, count(*) AS n, sum(hash(source_id)::HUGEINT) AS h

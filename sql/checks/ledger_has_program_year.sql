@@ -1,2 +1,2 @@
 -- Every ledger row belongs to a program year.
-SELECT entry_id, partner_id, earned_on FROM points_ledger WHERE program_year IS NULL
+SELECT source, source_id, component, rule_id, partner_id, earned_on FROM points_ledger WHERE program_year IS NULL

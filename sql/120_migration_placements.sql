@@ -10,13 +10,11 @@
 -- least at the protected level; `protected` says the protection raised it.
 -- The migrated level is the baseline of the year containing migrated_on
 -- (130_audits chains it in as the based_on year's re-leveling).
-
-CREATE OR REPLACE TABLE migration_placements AS
 WITH migrated AS (
     SELECT p.partner_id, p.legacy_level, m.migrated_on, m.based_on
     FROM raw_partners p
     CROSS JOIN rule_migration m
-    CROSS JOIN as_of a
+    CROSS JOIN run_params a
     LEFT JOIN partner_end x USING (partner_id)
     WHERE m.migrated_on <= a.as_of
       AND p.enrolled_on <= m.migrated_on
@@ -52,12 +50,3 @@ SELECT j.partner_id, j.migrated_on, j.based_on, j.legacy_level, j.good_standing,
        coalesce(j.protected_rank > j.earned_rank, false) AS protected
 FROM judged j
 CROSS JOIN level_roles r
-ORDER BY j.partner_id;
-
-CREATE OR REPLACE TABLE migration AS
-SELECT m.partner_id, m.migrated_on, m.based_on, m.legacy_level,
-       e.level_id AS earned_level, p.level_id AS migrated_level, m.protected
-FROM migration_placements m
-JOIN level_names e ON e.level_rank = m.earned_rank
-JOIN level_names p ON p.level_rank = m.migrated_rank
-ORDER BY m.partner_id;

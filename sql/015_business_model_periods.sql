@@ -12,7 +12,6 @@
 -- model's time at 10M bookings, BENCHMARKS.md). Registrations are merged in
 -- from_on order: one that starts after every earlier one has ended starts a
 -- new period; an empty one (ended_on <= registered_on) covers no day.
-CREATE OR REPLACE TABLE business_model_periods AS
 WITH registrations AS (
     SELECT partner_id, business_model, registered_on AS from_on,
            coalesce(ended_on, DATE '9999-12-31') AS until_on
@@ -32,4 +31,4 @@ periods AS (
 )
 SELECT partner_id, business_model, min(from_on) AS from_on, max(until_on) AS until_on
 FROM periods
-GROUP BY partner_id, business_model, period;
+GROUP BY partner_id, business_model, period

@@ -1,8 +1,7 @@
 -- RULES.md section 3: lifecycle points. An approved claim earns
 -- lifecycle_points[activity] of its program year on approved_on; submitted
--- and rejected claims earn nothing.
-
-CREATE OR REPLACE TABLE lifecycle_events AS
+-- and rejected claims earn nothing. reason: why a claim earns nothing (NULL
+-- when it earns).
 SELECT c.claim_id, c.partner_id, c.activity, c.status, c.approved_on, y.program_year,
        CASE
            WHEN c.status <> 'approved' THEN 'not_approved'
@@ -13,9 +12,10 @@ SELECT c.claim_id, c.partner_id, c.activity, c.status, c.approved_on, y.program_
        END AS reason,
        round(l.points, 2)::DECIMAL(18,2) AS points
 FROM raw_lifecycle_claims c
+CROSS JOIN run_params r
 JOIN raw_partners p USING (partner_id)
 LEFT JOIN partner_end x USING (partner_id)
 LEFT JOIN program_days y ON y.day = c.approved_on
 LEFT JOIN rule_lifecycle_points l ON l.program_year = y.program_year AND l.activity = c.activity
 -- an approval after as_of has not happened yet in this snapshot
-WHERE c.status <> 'approved' OR c.approved_on <= (SELECT as_of FROM as_of);
+WHERE c.status <> 'approved' OR c.approved_on <= r.as_of

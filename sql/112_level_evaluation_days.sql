@@ -1,0 +1,41 @@
+-- The days to evaluate: every change day of an enrolled partner up to as_of
+-- (and before its partnership ended: from then on it is terminated), and the
+-- last day of every re-levelled year that has ended.
+WITH enrolled AS (
+    SELECT p.partner_id, p.enrolled_on,
+           least(a.as_of, coalesce(x.ended_on - 1, a.as_of)) AS last_day
+    FROM raw_partners p
+    CROSS JOIN run_params a
+    LEFT JOIN partner_end x USING (partner_id)
+    WHERE p.enrolled_on <= a.as_of
+),
+change_days AS (
+    SELECT partner_id, enrolled_on AS d FROM enrolled
+    UNION
+    SELECT e.partner_id, y.starts_on FROM enrolled e JOIN rule_years y ON y.starts_on > e.enrolled_on
+    UNION
+    SELECT partner_id, earned_on FROM performance_to_date
+    UNION
+    SELECT partner_id, achieved_on FROM raw_capabilities
+    UNION
+    SELECT partner_id, expires_on FROM raw_capabilities WHERE expires_on IS NOT NULL
+    UNION
+    SELECT partner_id, changed_on FROM standing
+),
+timeline AS (
+    SELECT c.partner_id, c.d
+    FROM change_days c JOIN enrolled e USING (partner_id)
+    WHERE c.d BETWEEN e.enrolled_on AND e.last_day
+),
+year_ends AS (
+    SELECT e.partner_id, y.ends_on AS d
+    FROM enrolled e
+    CROSS JOIN relevel_years y
+    CROSS JOIN run_params a
+    WHERE y.ends_on < a.as_of
+)
+SELECT partner_id, d, bool_or(in_timeline) AS in_timeline, bool_or(NOT in_timeline) AS is_year_end
+FROM (SELECT partner_id, d, true AS in_timeline FROM timeline
+      UNION ALL
+      SELECT partner_id, d, false FROM year_ends)
+GROUP BY partner_id, d

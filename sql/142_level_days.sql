@@ -1,0 +1,41 @@
+-- The level on every day it may change, up to as_of.
+WITH enrolled AS (
+    SELECT p.partner_id, p.enrolled_on, x.ended_on
+    FROM raw_partners p
+    CROSS JOIN run_params a
+    LEFT JOIN partner_end x USING (partner_id)
+    WHERE p.enrolled_on <= a.as_of
+),
+change_days AS (
+    SELECT partner_id, valid_from AS d FROM earned_levels
+    UNION
+    SELECT partner_id, valid_from FROM baseline_events
+    UNION
+    SELECT partner_id, valid_from FROM window_periods
+    UNION
+    SELECT partner_id, valid_to + 1 FROM window_periods
+    UNION
+    SELECT partner_id, ended_on FROM enrolled WHERE ended_on IS NOT NULL
+    UNION
+    SELECT partner_id, a.as_of FROM enrolled, run_params a
+)
+SELECT c.partner_id, c.d,
+       CASE WHEN e.ended_on <= c.d THEN NULL
+            WHEN w.valid_to >= c.d THEN w.level_rank
+            ELSE greatest(b.baseline_rank, l.best_rank_in_year)
+       END AS level_rank,
+       coalesce(e.ended_on <= c.d, false) AS terminated,
+       CASE WHEN e.ended_on <= c.d THEN NULL ELSE b.baseline_rank END AS baseline_rank,
+       CASE WHEN e.ended_on <= c.d THEN NULL ELSE l.earned_rank END AS earned_rank,
+       CASE WHEN e.ended_on = c.d THEN 'terminated'
+            WHEN w.valid_from = c.d THEN w.reason
+            WHEN b.valid_from = c.d AND b.reason <> 'carried' THEN b.reason
+            ELSE 'earned'
+       END AS reason
+FROM change_days c
+JOIN enrolled e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
+CROSS JOIN run_params a
+ASOF LEFT JOIN window_periods w ON w.partner_id = c.partner_id AND c.d >= w.valid_from
+ASOF LEFT JOIN baseline_events b ON b.partner_id = c.partner_id AND c.d >= b.valid_from
+ASOF LEFT JOIN earned_levels l ON l.partner_id = c.partner_id AND c.d >= l.valid_from
+WHERE c.d <= a.as_of

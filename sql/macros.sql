@@ -1,0 +1,46 @@
+-- The macros the models share; the engine runs this file before them.
+
+-- round_half_away(exact, approx, unit): exact rounded half away from zero to a
+-- multiple of unit. approx (the same product in DOUBLE) picks the nearest
+-- multiple; the exact remainder, a 128-bit subtraction, corrects it by one
+-- unit where the double was off and settles ties. DuckDB's own round() of a
+-- 38-digit DECIMAL divides in 128 bits, several times slower. A value the
+-- double cannot place within one unit stops the run rather than round wrongly
+-- (extract rejects amounts that large, reason out_of_range).
+CREATE OR REPLACE MACRO round_half_away(exact, approx, unit) AS
+    (round(approx / unit)::BIGINT + CASE
+        WHEN abs(exact - round(approx / unit)::DECIMAL(18,0) * unit) > unit * 1.5
+            THEN error('round_half_away: ' || exact::VARCHAR || ' is too large to round exactly to ' || unit::VARCHAR)
+        WHEN exact - round(approx / unit)::DECIMAL(18,0) * unit > unit * 0.5
+          OR (exact - round(approx / unit)::DECIMAL(18,0) * unit = unit * 0.5 AND exact > 0) THEN 1
+        WHEN exact - round(approx / unit)::DECIMAL(18,0) * unit < unit * -0.5
+          OR (exact - round(approx / unit)::DECIMAL(18,0) * unit = unit * -0.5 AND exact < 0) THEN -1
+        ELSE 0
+     END)::DECIMAL(18,0) * unit;
+
+-- RULES.md section 2: TCV in USD to the millionth of a dollar, with the rate
+-- of the booking's day (NULL for USD: no conversion).
+CREATE OR REPLACE MACRO to_usd(tcv, usd_per_unit) AS
+    CASE WHEN usd_per_unit IS NULL THEN tcv
+         ELSE round_half_away(tcv::DECIMAL(38,6) * usd_per_unit, tcv::DOUBLE * usd_per_unit::DOUBLE, 0.000001)
+    END::DECIMAL(18,6);
+
+-- RULES.md: every ledger row is usd * factor (points_per_usd, times a bonus or
+-- a rate) rounded half away from zero to the cent from its exact value. The
+-- factors come from point_rules: factor exact, factor6 the same to six places
+-- when it has no more, and fast_below the USD amount under which
+-- usd * factor6 fits DuckDB's 64-bit DECIMAL product. Below it DuckDB
+-- multiplies and rounds in 64 bits; above it (or for a factor with more than
+-- six places) in 128 bits: the same value, only slower.
+CREATE OR REPLACE MACRO points_of(usd, factor, factor6, fast_below) AS
+    CASE WHEN abs(usd) < fast_below THEN round(usd * factor6, 2)
+         ELSE round(usd::DECIMAL(38,6) * factor, 2)
+    END::DECIMAL(18,2);
+
+-- point_rules' columns for a factor (DECIMAL(38,18), exact).
+CREATE OR REPLACE MACRO factor6_of(factor) AS
+    CASE WHEN factor = factor::DECIMAL(18,6) THEN factor::DECIMAL(18,6) END;
+CREATE OR REPLACE MACRO fast_below_of(factor) AS
+    CASE WHEN factor6_of(factor) IS NULL THEN 0
+         ELSE least(9000000 / greatest(factor6_of(factor)::DOUBLE, 0.000001), 100000000000)
+    END::DECIMAL(18,6);
