@@ -7,7 +7,11 @@
 -- six places, and the base is tcv_usd * points_per_usd of the event's year,
 -- rounded to the cent (points_of). Only what was earned on or before as_of
 -- is in the snapshot. reason: why an event earns nothing (NULL when it
--- earns), the first that applies; points is NULL then.
+-- earns), the first that applies; points and business_model are NULL then.
+-- business_model: the first attribution entry (RULES.md section 12) whose
+-- conditions hold for the event and whose business model the partner is
+-- registered in on earned_on, else unattributed; the event's multiplier,
+-- cap and termination rows belong to it too.
 WITH events AS (
     SELECT 'booking' AS source, booking_id AS source_id, partner_id, solution, booked_on,
            booked_on AS earned_on, tcv, currency, license_type, tags, status, terminated_on,
@@ -20,7 +24,7 @@ WITH events AS (
     FROM raw_oem_credits c
     ASOF LEFT JOIN standing s ON s.partner_id = c.partner_id AND c.reported_on >= s.changed_on
 ),
-priced AS (
+priced AS MATERIALIZED (
     SELECT e.source, e.source_id, e.partner_id, y.program_year, e.earned_on, e.booked_on,
            e.solution, e.license_type, e.tags, e.status, e.terminated_on, p.country, p.emerging_market,
            to_usd(e.tcv, fx.usd_per_unit) AS tcv_usd,
@@ -37,8 +41,23 @@ priced AS (
     LEFT JOIN day_rates fx ON fx.currency = e.currency AND fx.day = e.booked_on
     LEFT JOIN program_days y ON y.day = e.earned_on
     WHERE e.earned_on <= r.as_of
+),
+attributed AS (
+    SELECT e.source, e.source_id, arg_min(a.business_model, a.ord) AS business_model
+    FROM priced e
+    JOIN attribution_rules a
+      ON attribution_holds(a."when", {'source': e.source, 'license_type': e.license_type, 'tags': e.tags,
+                                      'solution': e.solution, 'country': e.country,
+                                      'emerging_market': e.emerging_market, 'program_year': e.program_year})
+    SEMI JOIN business_model_periods r
+      ON r.partner_id = e.partner_id AND r.business_model = a.business_model
+     AND r.from_on <= e.earned_on AND r.until_on > e.earned_on
+    WHERE e.reason IS NULL
+    GROUP BY e.source, e.source_id
 )
 SELECT e.*,
-       CASE WHEN e.reason IS NULL THEN points_of(e.tcv_usd, b.factor, b.factor6, b.fast_below) END AS points
+       CASE WHEN e.reason IS NULL THEN points_of(e.tcv_usd, b.factor, b.factor6, b.fast_below) END AS points,
+       CASE WHEN e.reason IS NULL THEN coalesce(t.business_model, 'unattributed') END AS business_model
 FROM priced e
+LEFT JOIN attributed t USING (source, source_id)
 LEFT JOIN point_rules b ON b.program_year = e.program_year AND b.component = 'base'

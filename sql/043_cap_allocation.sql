@@ -4,7 +4,7 @@
 -- multipliers). Exempt countries and vendor-terminated bookings are not
 -- capped. The running sum runs over the capped events only.
 WITH capped_events AS (
-    SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.points
+    SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.business_model, e.points
     FROM booking_events e
     JOIN rule_cap_license_types c ON c.program_year = e.program_year AND c.license_type = e.license_type
     ANTI JOIN rule_cap_exempt_countries x ON x.program_year = e.program_year AND x.country = e.country
@@ -13,7 +13,7 @@ WITH capped_events AS (
 ),
 capped AS (
     -- each capped event's base and multipliers
-    SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.booked_on,
+    SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.booked_on, c.business_model,
            any_value(c.points) + coalesce(sum(m.points), 0) AS points
     FROM capped_events c
     LEFT JOIN booking_multipliers m USING (source, source_id)
@@ -26,7 +26,7 @@ running AS (
                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM capped c JOIN rule_years y USING (program_year)
 )
-SELECT source, source_id, partner_id, program_year, earned_on,
+SELECT source, source_id, partner_id, program_year, earned_on, business_model,
        CASE WHEN before >= max_points THEN -points
             ELSE -(before + points - max_points) END::DECIMAL(18,2) AS points
 FROM running

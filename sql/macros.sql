@@ -29,7 +29,7 @@ CREATE OR REPLACE MACRO to_usd(tcv, usd_per_unit) AS
 -- a rate) rounded half away from zero to the cent from its exact value. The
 -- factors come from point_rules: factor exact, factor6 the same to six places
 -- when it has no more, and fast_below the USD amount under which
--- usd * factor6 fits DuckDB's 64-bit DECIMAL product. Below it DuckDB
+-- usd * factor6 stays within DuckDB's 18-digit DECIMAL product. Below it DuckDB
 -- multiplies and rounds in 64 bits; above it (or for a factor with more than
 -- six places) in 128 bits: the same value, only slower.
 CREATE OR REPLACE MACRO points_of(usd, factor, factor6, fast_below) AS
@@ -42,5 +42,20 @@ CREATE OR REPLACE MACRO factor6_of(factor) AS
     CASE WHEN factor = factor::DECIMAL(18,6) THEN factor::DECIMAL(18,6) END;
 CREATE OR REPLACE MACRO fast_below_of(factor) AS
     CASE WHEN factor6_of(factor) IS NULL THEN 0
-         ELSE least(9000000 / greatest(factor6_of(factor)::DOUBLE, 0.000001), 100000000000)
+         ELSE least(900000 / greatest(factor6_of(factor)::DOUBLE, 0.000001), 100000000000)
     END::DECIMAL(18,6);
+
+-- RULES.md section 12: whether an attribution entry's conditions (w, a row
+-- of attribution_rules' `when`) hold for a ledger row's event (ev: its
+-- source, license_type, tags, solution, the partner's country and
+-- emerging_market, its program_year). AND across keys, OR within a list; a
+-- condition on something the event does not have (a lifecycle claim's
+-- license type) does not hold.
+CREATE OR REPLACE MACRO attribution_holds(w, ev) AS
+    coalesce((w.sources IS NULL OR list_contains(w.sources, ev.source))
+         AND (w.license_types IS NULL OR list_contains(w.license_types, ev.license_type))
+         AND (w.tags IS NULL OR list_has_any(w.tags, ev.tags))
+         AND (w.solutions IS NULL OR list_contains(w.solutions, ev.solution))
+         AND (w.countries IS NULL OR list_contains(w.countries, ev.country))
+         AND (w.emerging_market IS NULL OR w.emerging_market = ev.emerging_market)
+         AND (w.program_years IS NULL OR list_contains(w.program_years, ev.program_year)), false);

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -297,6 +298,36 @@ func TestRoundHalfAwayMatchesDuckDB(t *testing.T) {
 	}
 }
 
+// points_of rounds usd * factor to the cent exactly, whichever path it
+// takes: the 64-bit product (factors of six places, amounts below
+// fast_below), or the 128-bit one (larger amounts, finer factors), on both
+// sides of the bound.
+func TestPointsOfBothPaths(t *testing.T) {
+	e := (&world{}).partner("P1").run(t, "2023-12-31")
+	mismatches := rows(t, e, `
+		WITH f AS (
+		    SELECT f::DECIMAL(38,18) AS factor, factor6_of(f::DECIMAL(38,18)) AS factor6, fast_below_of(f::DECIMAL(38,18)) AS fast_below
+		    FROM (VALUES (0.001), (0.0005), (0.00075), (0.0012345678), (0.000000001), (1.5), (0)) t(f)
+		),
+		v AS (
+		    SELECT ((i * 7919 % 100000000)::DECIMAL(18,6) / 1000 * s)::DECIMAL(18,6) AS usd
+		    FROM range(1, 50000) t(i), (VALUES (1), (-1)) sign(s)
+		    UNION ALL
+		    SELECT x::DECIMAL(18,6) FROM (VALUES (5.0), (-5.0), (899999999.999999), (900000005.0), (-900000005.0), (8999999999.999999),
+		                                        (999999999999.999999), (4.999)) t(x)
+		)
+		SELECT usd::VARCHAR, factor::VARCHAR, points_of(usd, factor, factor6, fast_below)::VARCHAR
+		FROM v, f
+		WHERE points_of(usd, factor, factor6, fast_below) <> round(usd::DECIMAL(38,6) * factor, 2)
+		LIMIT 5`)
+	equal(t, "rows where points_of differs from the exact rounding", mismatches, nil)
+	equal(t, "both paths", rows(t, e, `SELECT factor6_of(0.001::DECIMAL(38,18))::VARCHAR, fast_below_of(0.001::DECIMAL(38,18))::VARCHAR,
+			factor6_of(0.0012345678::DECIMAL(38,18)) IS NULL,
+			points_of(900000005.000000::DECIMAL(18,6), 0.001::DECIMAL(38,18), 0.001::DECIMAL(18,6), 900000000::DECIMAL(18,6))::VARCHAR,
+			points_of(5.000000::DECIMAL(18,6), 0.001::DECIMAL(38,18), 0.001::DECIMAL(18,6), 900000000::DECIMAL(18,6))::VARCHAR`),
+		[]string{"0.001000|900000000.000000|true|900000.01|0.01"})
+}
+
 // Settings.OnDisk keeps the tables in a DuckDB file under TempDir, gives
 // the same ledger as in memory, and Close removes the file.
 func TestOnDiskEngine(t *testing.T) {
@@ -321,4 +352,40 @@ func TestOnDiskEngine(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left in the temp dir after Close: %v", left)
 	}
+}
+
+// Section 12: each ledger row belongs to the first attribution entry whose
+// conditions hold for its event and whose business model the partner is
+// registered in on the event's day, else to unattributed; a multiplier row
+// belongs where its base row does. The example rulebook: solution_services
+// for lifecycle and influence, cloud_services_provider for saas, then
+// solution_reseller for bookings and OEM credits.
+func TestBusinessModelAttribution(t *testing.T) {
+	w := (&world{}).partner("RES").partner("SS")
+	w.models = append(w.models,
+		extract.BusinessModel{PartnerID: "RES", BusinessModel: "cloud_services_provider", RegisteredOn: d("2020-01-01"), EndedOn: dp("2023-06-01")},
+		extract.BusinessModel{PartnerID: "SS", BusinessModel: "solution_services", RegisteredOn: d("2020-01-01")})
+	w.models = slices.DeleteFunc(w.models, func(m extract.BusinessModel) bool {
+		return m.PartnerID == "SS" && m.BusinessModel == "solution_reseller"
+	})
+	w.booking("SAAS-CLOUD", "RES", "2023-05-31", 1000, "saas")
+	w.booking("SAAS-ENDED", "RES", "2023-06-01", 1000, "saas") // cloud registration ended: reseller
+	w.booking("TERM", "RES", "2023-05-01", 1000, "term")
+	w.booking("SS-TERM", "SS", "2023-05-01", 1000, "term") // no entry for a services-only booking
+	w.lifecycle = []extract.LifecycleClaim{
+		{ClaimID: "L-SS", PartnerID: "SS", Activity: "poc", Status: "approved", ApprovedOn: dp("2023-05-01")},
+		{ClaimID: "L-RES", PartnerID: "RES", Activity: "poc", Status: "approved", ApprovedOn: dp("2023-05-01")},
+	}
+	e := w.run(t, "2023-06-30")
+	equal(t, "business models", rows(t, e, `SELECT source_id, component, business_model FROM points_ledger
+		ORDER BY source_id, component`), []string{
+		"L-RES|base|unattributed",
+		"L-SS|base|solution_services",
+		"SAAS-CLOUD|base|cloud_services_provider",
+		"SAAS-CLOUD|multiplier|cloud_services_provider",
+		"SAAS-ENDED|base|solution_reseller",
+		"SAAS-ENDED|multiplier|solution_reseller",
+		"SS-TERM|base|unattributed",
+		"TERM|base|solution_reseller",
+	})
 }

@@ -53,6 +53,10 @@ type Rulebook struct {
 	Audit                    Audit      `yaml:"audit"`
 	Renewal                  Renewal    `yaml:"renewal"`
 	Migration                *Migration `yaml:"migration"`
+	// BusinessModelAttribution says which business model each ledger row
+	// belongs to, for reporting (RULES.md section 12): the first entry whose
+	// conditions hold; none: unattributed.
+	BusinessModelAttribution []Attribution `yaml:"business_model_attribution"`
 
 	// Path and SHA256 identify the file the rulebook was read from.
 	Path   string `yaml:"-"`
@@ -103,6 +107,27 @@ type Conditions struct {
 	BusinessModels []string `yaml:"business_models"`
 	ProgramYears   []string `yaml:"program_years"`
 }
+
+// Attribution gives the ledger rows whose event meets When to
+// BusinessModel, if the partner is registered in it on the event's day.
+type Attribution struct {
+	BusinessModel string                `yaml:"business_model"`
+	When          AttributionConditions `yaml:"when"`
+	Line          int                   `yaml:"-"`
+}
+
+// AttributionConditions are a multiplier's conditions (but business_models,
+// which an attribution has of its own) and the sources of the rows.
+type AttributionConditions struct {
+	Conditions `yaml:",inline"`
+	Sources    []string `yaml:"sources"`
+}
+
+// Sources are the ledger's sources (CONTRACT.md points_ledger).
+var Sources = []string{"booking", "oem_credit", "lifecycle", "influence"}
+
+// Unattributed is the business model of a ledger row no attribution takes.
+const Unattributed = "unattributed"
 
 // PerpetualCap limits the points of some license types per partner and year.
 type PerpetualCap struct {
@@ -159,6 +184,12 @@ func (m *Multiplier) UnmarshalYAML(n *yaml.Node) error {
 	type plain Multiplier
 	m.Line = n.Line
 	return n.Decode((*plain)(m))
+}
+
+func (a *Attribution) UnmarshalYAML(n *yaml.Node) error {
+	type plain Attribution
+	a.Line = n.Line
+	return n.Decode((*plain)(a))
 }
 
 func (l *Level) UnmarshalYAML(n *yaml.Node) error {

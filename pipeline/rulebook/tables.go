@@ -124,6 +124,27 @@ func (rb *Rulebook) Tables(asOf date.Date) []Table {
 			protect.Rows = append(protect.Rows, []any{legacy, level})
 		}
 	}
+	attribution := Table{Name: "rule_attribution", Columns: cols("ord", tInt, "business_model", tText, "emerging_market", tBool)}
+	attributionValues := Table{Name: "rule_attribution_values", Columns: cols("ord", tInt, "condition", tText, "value", tText)}
+	for i, a := range rb.BusinessModelAttribution {
+		var em any
+		if a.When.EmergingMarket != nil {
+			em = *a.When.EmergingMarket
+		}
+		attribution.Rows = append(attribution.Rows, []any{i, a.BusinessModel, em})
+		for _, c := range []struct {
+			name   string
+			values []string
+		}{
+			{"sources", a.When.Sources}, {"license_types", a.When.LicenseTypes}, {"tags", a.When.Tags},
+			{"solutions", a.When.Solutions}, {"countries", a.When.Countries}, {"program_years", a.When.ProgramYears},
+		} {
+			for _, v := range c.values {
+				attributionValues.Rows = append(attributionValues.Rows, []any{i, c.name, v})
+			}
+		}
+	}
 	params := Table{Name: "run_params", Columns: cols("as_of", tDate), Rows: [][]any{{asOf.String()}}}
-	return []Table{years, mult, multValues, capTypes, capExempt, lifecycle, capability, levels, levelCaps, reqs, audit, notify, migration, protect, params}
+	return []Table{years, mult, multValues, capTypes, capExempt, lifecycle, capability, levels, levelCaps, reqs, audit, notify,
+		migration, protect, attribution, attributionValues, params}
 }

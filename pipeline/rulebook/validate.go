@@ -97,6 +97,31 @@ func (v *validator) rulebook() {
 	v.days(v.line("audit"), "audit.notify_days_before", a.NotifyDaysBefore)
 	v.days(v.line("renewal"), "renewal.notify_days_before", rb.Renewal.NotifyDaysBefore)
 	v.rules(rb.Rules, "", 0)
+	for i, a := range rb.BusinessModelAttribution {
+		key := fmt.Sprintf("business_model_attribution[%d]", i)
+		w := a.When
+		switch {
+		case !slices.Contains(BusinessModels, a.BusinessModel):
+			v.fail(a.Line, key+".business_model", "%q is not a business model %v", a.BusinessModel, BusinessModels)
+		case len(w.BusinessModels) > 0:
+			v.fail(a.Line, key+".when.business_models", "an attribution names its business model in business_model, not in when")
+		}
+		for _, s := range w.Sources {
+			if !slices.Contains(Sources, s) {
+				v.fail(a.Line, key+".when.sources", "%q is not a source %v", s, Sources)
+			}
+		}
+		for _, lt := range w.LicenseTypes {
+			if !slices.Contains(rb.LicenseTypes, lt) {
+				v.fail(a.Line, key+".when.license_types", "%q is not one of license_types %v", lt, rb.LicenseTypes)
+			}
+		}
+		for _, y := range w.ProgramYears {
+			if !seen[y] {
+				v.fail(a.Line, key+".when.program_years", "%q is not a program year", y)
+			}
+		}
+	}
 	if m := rb.Migration; m != nil {
 		if m.On == 0 {
 			v.fail(m.Line, "migration.on", "the migration needs a date")
