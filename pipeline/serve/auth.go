@@ -243,16 +243,20 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return host
 }
 
-// sameOrigin refuses a state-changing request from another site: the
-// browser's Origin header (or, without it, Sec-Fetch-Site) must name this
-// server. A client that sends neither is not a browser, and a forged
-// request needs a browser to carry the victim's cookie. The session
-// cookie's SameSite=Strict is the first guard; this is the second.
+// sameOrigin refuses a state-changing request from another site. A
+// browser says where a request comes from in Sec-Fetch-Site (which must be
+// same-origin, or none for what the user did itself) or, older ones, in
+// Origin (which must name this server). A client that sends neither is not
+// a browser, and a forged request needs a browser to carry the victim's
+// cookie. The session cookie's SameSite=Strict is the first guard; this is
+// the second.
 func (s *Server) sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		site := r.Header.Get("Sec-Fetch-Site")
-		return site == "" || site == "same-origin" || site == "none"
+		return true
 	}
 	u, err := url.Parse(origin)
 	if err != nil || u.Host == "" {

@@ -379,6 +379,13 @@ func TestSignInCookie(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("tls %v: Origin null: %d", tls, resp.StatusCode)
 		}
+		req, _ := http.NewRequest("POST", f.http.URL+"/signin", strings.NewReader(url.Values{"token": {f.tokens["partner"]}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", origin) // Sec-Fetch-Site decides
+		if resp, _ := f.do(t, req); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("tls %v: Sec-Fetch-Site cross-site: %d", tls, resp.StatusCode)
+		}
 		resp, _ = post("/signin", origin, url.Values{"token": {f.tokens["partner"]}, "next": {"//evil.example/x"}}, nil)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 			t.Fatalf("tls %v: sign-in: %d to %q", tls, resp.StatusCode, resp.Header.Get("Location"))
@@ -398,7 +405,7 @@ func TestSignInCookie(t *testing.T) {
 		if strings.Contains(c.Value, f.tokens["partner"]) || len(c.Value) < 40 {
 			t.Errorf("the cookie is not a random session id: %q", c.Value)
 		}
-		req, _ := http.NewRequest("GET", f.http.URL+"/partners/"+own, nil)
+		req, _ = http.NewRequest("GET", f.http.URL+"/partners/"+own, nil)
 		req.AddCookie(c)
 		resp, body := f.do(t, req)
 		if resp.StatusCode != 200 || !strings.Contains(body, `action="/signout"`) {
