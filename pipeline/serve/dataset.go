@@ -71,7 +71,6 @@ type mover struct {
 // partner is one partner's figures, as the snapshot has them.
 type partner struct {
 	fields        map[string]*string // partner_levels, by column; nil = SQL NULL
-	columns       []string           // partner_levels' columns, in order
 	months        map[string]map[string]int64
 	sources       map[string]int64 // this program year, hundredths
 	businessModel map[string]int64
@@ -161,7 +160,7 @@ func (d *dataset) load(ctx context.Context) error {
 	}
 	years := map[string]int{}
 	for i := range levels.Rows {
-		p := &partner{fields: map[string]*string{}, columns: levels.Names(), months: map[string]map[string]int64{},
+		p := &partner{fields: map[string]*string{}, months: map[string]map[string]int64{},
 			sources: map[string]int64{}, businessModel: map[string]int64{}}
 		for j, c := range levels.Columns {
 			if v := levels.Rows[i][j]; !v.Null {

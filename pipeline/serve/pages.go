@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -169,6 +168,3 @@ func columns(recs []record) []string {
 	slices.SortStableFunc(keys, func(a, b string) int { return rank(a) - rank(b) })
 	return keys
 }
-
-// escapePath is used by tests to build the URL of an odd partner id.
-func escapePath(id string) string { return url.PathEscape(id) }
