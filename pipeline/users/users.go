@@ -39,7 +39,7 @@ const (
 // ErrInvalid is wrapped by every error about a users file that cannot be
 // used (not YAML, an unknown role, a symbolic link, ...) or a user that
 // cannot be added: bad usage, exit 2.
-var ErrInvalid = errors.New("users file")
+var ErrInvalid = errors.New("not a usable users file")
 
 // User is one entry of the file.
 type User struct {
