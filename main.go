@@ -25,7 +25,9 @@ import (
 	"tally/pipeline/engine"
 	"tally/pipeline/extract"
 	"tally/pipeline/lake"
+	"tally/pipeline/serve"
 	"tally/pipeline/synth"
+	"tally/pipeline/users"
 )
 
 // global flags
@@ -63,7 +65,7 @@ versioned snapshot of points and levels that dashboards and analysts read.`,
 		return fmt.Errorf("%v (see `%s --help`): %w", err, c.CommandPath(), jobs.ErrUsage)
 	})
 	root.AddCommand(runCommand(), extractCommand(), validateCommand(), reportCommand(), explainCommand(),
-		queryCommand(), simulateCommand(), scheduleCommand(), genCommand())
+		queryCommand(), simulateCommand(), scheduleCommand(), genCommand(), serveCommand(), usersCommand())
 	return root
 }
 
@@ -628,3 +630,86 @@ func genCommand() *cobra.Command {
 	}
 	return c
 }
+
+func serveCommand() *cobra.Command {
+	var o serve.Options
+	c := &cobra.Command{
+		Use:   "serve --users FILE [--out DIR] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--behind-proxy]",
+		Short: "The program progression dashboard and its JSON API over the published lake",
+		Long: `serve answers the program progression dashboard (pages and JSON API) from
+the lake's latest published snapshot, following it as new snapshots are
+published. Each user of --users sees only the partners its role allows
+(tally users add creates them). SIGTERM stops it gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger()
+			if err != nil {
+				return err
+			}
+			o.Logger = log
+			return asUsage(serve.Run(cmd.Context(), o))
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Lake, "out", "output", "the lake directory")
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.UsersFile, "users", "", "users YAML (required; see tally users add)")
+	f.StringVar(&o.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
+	f.StringVar(&o.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
+	f.BoolVar(&o.BehindProxy, "behind-proxy", false, "a reverse proxy in front terminates HTTPS: mark cookies Secure and count failed sign-ins by its X-Forwarded-For")
+	_ = c.MarkFlagRequired("users")
+	return c
+}
+
+func usersCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "users",
+		Short: "Manage the dashboard's users file",
+		Args:  cobra.NoArgs,
+	}
+	var file, name, role string
+	var partners []string
+	add := &cobra.Command{
+		Use:   "add --users FILE --name NAME --role partner|pbm|program [--partners ID,...]",
+		Short: "Add a user; prints its new access token once (the file keeps only its SHA-256)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			token, err := users.Add(file, name, users.Role(role), partners)
+			if err != nil {
+				return asUsage(err)
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				printJSON(w, map[string]any{"name": name, "role": role, "partners": partners, "token": token})
+				return nil
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "added %s (%s) to %s; its token, shown this once:\n", name, role, file)
+			fmt.Fprintln(w, token)
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&file, "users", "", "users YAML to add to (created if absent, mode 0600) (required)")
+	f.StringVar(&name, "name", "", "the user's name (required)")
+	f.StringVar(&role, "role", "", "partner (its one partner), pbm (its partners) or program (every partner) (required)")
+	f.StringSliceVar(&partners, "partners", nil, "partner ids the user sees: one for partner, any number for pbm")
+	for _, n := range []string{"users", "name", "role"} {
+		_ = add.MarkFlagRequired(n)
+	}
+	c.AddCommand(add)
+	return c
+}
+
+// asUsage marks the errors of a users file or serve options that cannot
+// work as bad usage (exit 2).
+func asUsage(err error) error {
+	if errors.Is(err, users.ErrInvalid) || errors.Is(err, serve.ErrUsage) {
+		return usageError{err}
+	}
+	return err
+}
+
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error        { return e.error }
+func (e usageError) Is(target error) bool { return target == jobs.ErrUsage }

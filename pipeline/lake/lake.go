@@ -207,6 +207,11 @@ func (s *Snapshot) replaced() bool {
 	return false
 }
 
+// Replaced tells whether a newer publish has replaced (or pruned) the
+// snapshot since Open: a long-lived reader such as the dashboard asks it to
+// know when to open the snapshot again.
+func (s *Snapshot) Replaced() bool { return s.replaced() }
+
 // isName accepts the table names tally writes: lower-case words and digits.
 func isName(s string) bool {
 	if s == "" {

@@ -3,42 +3,13 @@ package report
 import (
 	"strings"
 
+	"tally/pipeline/chart"
 	"tally/pipeline/decimal"
 )
 
-// groupDigits puts thousands separators into plain decimal text
-// ("-1234567.50" -> "-1,234,567.50"); other text is returned as it is.
-func groupDigits(s string) string {
-	sign, rest := "", s
-	if strings.HasPrefix(rest, "-") {
-		sign, rest = "-", rest[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(rest, ".")
-	if whole == "" || !allDigits(whole) || (hasFrac && !allDigits(frac)) {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := sign + b.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	return out
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
+// groupDigits puts thousands separators into plain decimal text, as the
+// charts' axes do.
+func groupDigits(s string) string { return chart.GroupDigits(s) }
 
 // points reads a DECIMAL(18,2) value as printed by DuckDB into hundredths.
 // Text with more places (a rulebook threshold) is rounded toward zero,

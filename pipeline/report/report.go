@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"tally/pipeline/chart"
 	"tally/pipeline/date"
 	"tally/pipeline/lake"
 	"tally/pipeline/publish"
@@ -48,7 +49,7 @@ type Section struct {
 	Notes   []string
 	Summary *Table // counts shown above the rows; nil for none
 	Table   Table  // every row; the CSV file
-	Chart   *BarChart
+	Chart   *chart.BarChart
 }
 
 // Table is rows of text as the lake prints them ("" for null).
@@ -240,9 +241,9 @@ func (b *builder) levels() error {
 	for i := range cols {
 		s.Table.Numeric[i+1] = true
 	}
-	chart := BarChart{Title: "Partners per level"}
+	bc := chart.BarChart{Title: "Partners per level"}
 	for _, c := range cols {
-		chart.Series = append(chart.Series, Series{Name: columnTitle(c, b.r)})
+		bc.Series = append(bc.Series, chart.Series{Name: columnTitle(c, b.r)})
 	}
 	for _, level := range b.order {
 		row := []string{level}
@@ -265,12 +266,12 @@ func (b *builder) levels() error {
 		if label == "" {
 			label = noLevel
 		}
-		chart.Categories = append(chart.Categories, label)
+		bc.Categories = append(bc.Categories, label)
 		for k := range cols {
-			chart.Series[k].Values = append(chart.Series[k].Values, float(row[k+1]))
+			bc.Series[k].Values = append(bc.Series[k].Values, float(row[k+1]))
 		}
 	}
-	s.Chart = &chart
+	s.Chart = &bc
 	b.add(s)
 	return nil
 }
@@ -434,12 +435,12 @@ func (b *builder) pointsBySource() error {
 	}
 	s.Table = fromResult(r)
 	s.Notes = append(s.Notes, fmt.Sprintf("Every ledger row of %s earned on or before %s, net of multipliers, the cap and terminations.", b.r.ProgramYear, b.r.AsOf))
-	chart := BarChart{Title: "Points by source", Series: []Series{{Name: "points"}}}
+	bc := chart.BarChart{Title: "Points by source", Series: []chart.Series{{Name: "points"}}}
 	for _, row := range s.Table.Rows {
-		chart.Categories = append(chart.Categories, row[0])
-		chart.Series[0].Values = append(chart.Series[0].Values, float(row[3]))
+		bc.Categories = append(bc.Categories, row[0])
+		bc.Series[0].Values = append(bc.Series[0].Values, float(row[3]))
 	}
-	s.Chart = &chart
+	s.Chart = &bc
 	b.add(s)
 	return nil
 }
@@ -462,17 +463,17 @@ func (b *builder) pointsByMonth() error {
 			sources = append(sources, row[1])
 		}
 	}
-	chart := BarChart{Title: "Points by month and source", Categories: months, Stacked: true}
+	bc := chart.BarChart{Title: "Points by month and source", Categories: months, Stacked: true}
 	for _, src := range sources {
-		ser := Series{Name: src, Values: make([]float64, len(months))}
+		ser := chart.Series{Name: src, Values: make([]float64, len(months))}
 		for _, row := range s.Table.Rows {
 			if row[1] == src {
 				ser.Values[slices.Index(months, row[0])] += float(row[3])
 			}
 		}
-		chart.Series = append(chart.Series, ser)
+		bc.Series = append(bc.Series, ser)
 	}
-	s.Chart = &chart
+	s.Chart = &bc
 	b.add(s)
 	return nil
 }
@@ -488,16 +489,16 @@ func (b *builder) components() error {
 	}
 	s.Table = fromResult(r)
 	s.Notes = append(s.Notes, "Booking and OEM credit points by ledger component: the base, each multiplier rule, the perpetual cap and vendor terminations.")
-	chart := BarChart{Title: "Points by component", Series: []Series{{Name: "points"}}}
+	bc := chart.BarChart{Title: "Points by component", Series: []chart.Series{{Name: "points"}}}
 	for _, row := range s.Table.Rows {
 		label := row[0]
 		if row[1] != "" {
 			label = row[1] // a multiplier's rule id
 		}
-		chart.Categories = append(chart.Categories, label)
-		chart.Series[0].Values = append(chart.Series[0].Values, float(row[3]))
+		bc.Categories = append(bc.Categories, label)
+		bc.Series[0].Values = append(bc.Series[0].Values, float(row[3]))
 	}
-	s.Chart = &chart
+	s.Chart = &bc
 	b.add(s)
 	return nil
 }
@@ -619,12 +620,12 @@ func (b *builder) audits() error {
 	}
 	if len(sum.Rows) > 0 {
 		s.Summary = &sum
-		chart := BarChart{Title: "Audit outcomes", Series: []Series{{Name: "partners"}}}
+		bc := chart.BarChart{Title: "Audit outcomes", Series: []chart.Series{{Name: "partners"}}}
 		for _, row := range sum.Rows {
-			chart.Categories = append(chart.Categories, row[0])
-			chart.Series[0].Values = append(chart.Series[0].Values, float(row[1]))
+			bc.Categories = append(bc.Categories, row[0])
+			bc.Series[0].Values = append(bc.Series[0].Values, float(row[1]))
 		}
-		s.Chart = &chart
+		s.Chart = &bc
 	}
 	b.add(s)
 	return nil

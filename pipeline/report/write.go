@@ -10,19 +10,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"tally/pipeline/chart"
 )
 
 //go:embed report.html.tmpl
 var pageText string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"chart": func(c *BarChart) *svg {
-		if c == nil {
-			return nil
-		}
-		return c.draw()
-	},
-	"rows": shownRows,
+	"chart":    func(c *chart.BarChart) (template.HTML, error) { return c.HTML() },
+	"chartCSS": func() template.CSS { return chart.CSS },
+	"rows":     shownRows,
 	"cell": func(v string, numeric bool) string {
 		switch {
 		case v == "":
@@ -32,8 +30,6 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return v
 	},
-	"add": func(a, b float64) float64 { return a + b },
-	"sub": func(a, b float64) float64 { return a - b },
 }).Parse(pageText))
 
 // htmlRows is how many rows of a section the page shows; the CSV has all.

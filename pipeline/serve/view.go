@@ -1,0 +1,409 @@
+package serve
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"tally/pipeline/chart"
+	"tally/pipeline/decimal"
+)
+
+// Snapshot names the snapshot an answer was computed from.
+type Snapshot struct {
+	AsOf        string `json:"as_of"`
+	RunID       string `json:"run_id"`
+	ProgramYear string `json:"program_year"`
+}
+
+func (d *dataset) snapshot() Snapshot {
+	return Snapshot{AsOf: d.asOf, RunID: d.runID, ProgramYear: d.programYear}
+}
+
+// Row is one partner in a list: the figures of its partner_levels row a PBM
+// or the program team compares partners by.
+type Row struct {
+	PartnerID               string `json:"partner_id"`
+	Level                   string `json:"level"`
+	EarnedLevel             string `json:"earned_level"`
+	GoodStanding            *bool  `json:"good_standing"`
+	PerformancePoints       string `json:"performance_points"`
+	CapabilityPoints        string `json:"capability_points"`
+	NextLevel               string `json:"next_level,omitempty"`
+	PerformancePointsToNext string `json:"performance_points_to_next,omitempty"`
+	CapabilityPointsToNext  string `json:"capability_points_to_next,omitempty"`
+}
+
+func (d *dataset) row(id string) Row {
+	p := d.partners[id]
+	return Row{PartnerID: id, Level: p.get("level"), EarnedLevel: p.get("earned_level"), GoodStanding: boolOf(p.fields["good_standing"]),
+		PerformancePoints: p.get("performance_points"), CapabilityPoints: p.get("capability_points"), NextLevel: p.get("next_level"),
+		PerformancePointsToNext: p.get("performance_points_to_next"), CapabilityPointsToNext: p.get("capability_points_to_next")}
+}
+
+// List is /api/partners: the partners the user may see.
+type List struct {
+	Snapshot Snapshot `json:"snapshot"`
+	AsOf     string   `json:"as_of"`
+	Partners []Row    `json:"partners"`
+}
+
+// Overview is the program team's home: level distribution and movers.
+type Overview struct {
+	Distribution []levelCount `json:"level_distribution"`
+	Movers       []mover      `json:"movers"`
+	Partners     int          `json:"partners"`
+}
+
+// Summary is the Level Progression Summary of one partner: /partners/{id}
+// and /api/partners/{id}.
+type Summary struct {
+	Snapshot      Snapshot           `json:"snapshot"`
+	AsOf          string             `json:"as_of"`
+	PartnerID     string             `json:"partner_id"`
+	ProgramYear   string             `json:"program_year"`
+	PartnerLevels map[string]*string `json:"partner_levels"` // the partner's row, every column as the snapshot has it
+	Level         string             `json:"level"`
+	EarnedLevel   string             `json:"earned_level"`
+	BaselineLevel string             `json:"baseline_level"`
+	NextLevel     string             `json:"next_level,omitempty"`
+	GoodStanding  *bool              `json:"good_standing"`
+	Points        []SourcePoints     `json:"points_by_source"` // this program year, from the ledger
+	Performance   string             `json:"performance_points"`
+	Capability    string             `json:"capability_points"`
+	ToNext        *Distance          `json:"to_next_level,omitempty"`
+	Months        []MonthPoints      `json:"points_to_date_by_month"`
+	Thresholds    []LevelThreshold   `json:"thresholds"` // the current and next level's, as far as the snapshot tells
+	Standing      Standing           `json:"standing"`
+	BusinessModel []ModelPoints      `json:"points_by_business_model,omitempty"`
+	Designations  []record           `json:"designations,omitempty"`
+	Benefits      []record           `json:"benefits,omitempty"`
+	AuditWindow   *AuditWindow       `json:"open_audit_window"`
+	Reminders     []record           `json:"reminders_due"`
+	PastReminders int                `json:"reminders_past"`
+	History       []record           `json:"level_history"`
+	Audits        []record           `json:"audits"`
+	Migration     []record           `json:"migration"`
+	Denials       int                `json:"denials"`
+	Notes         []string           `json:"notes"`
+
+	chart *chart.BarChart
+}
+
+// LevelThreshold is what the current or next level asks; nil where the
+// snapshot does not reveal it.
+type LevelThreshold struct {
+	Role  string `json:"role"` // current or next
+	Level string `json:"level"`
+	threshold
+}
+
+// SourcePoints is the ledger's sum of one source this program year.
+type SourcePoints struct {
+	Source string `json:"source"`
+	Points string `json:"points"`
+}
+
+// ModelPoints is the ledger's sum of one business model this program year.
+type ModelPoints struct {
+	BusinessModel string `json:"business_model"`
+	Points        string `json:"points"`
+}
+
+// MonthPoints is a month of the program year: points earned in it by
+// source and the performance points to its end.
+type MonthPoints struct {
+	Month    string         `json:"month"`
+	BySource []SourcePoints `json:"by_source"`
+	ToDate   string         `json:"to_date"`
+}
+
+// Distance is how far the next level is.
+type Distance struct {
+	Level       string `json:"level"`
+	Performance string `json:"performance_points"`
+	Capability  string `json:"capability_points"`
+}
+
+// Standing is good standing and, as far as the snapshot says, why not.
+type Standing struct {
+	InGoodStanding *bool    `json:"in_good_standing"`
+	Missing        []string `json:"missing"`
+	Note           string   `json:"note,omitempty"`
+}
+
+// AuditWindow is an audit's remediation or re-enrollment window that is
+// still open on as_of.
+type AuditWindow struct {
+	ProgramYear string `json:"program_year"`
+	AuditOn     string `json:"audit_on"`
+	Kind        string `json:"kind"` // remediation or reenrollment
+	Until       string `json:"until"`
+	LevelAfter  string `json:"level_after"`
+	EarnedLevel string `json:"earned_level"`
+}
+
+func (d *dataset) overview() Overview {
+	return Overview{Distribution: d.distribution, Movers: d.movers, Partners: len(d.ids)}
+}
+
+func (d *dataset) summary(id string) *Summary {
+	p := d.partners[id]
+	s := &Summary{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), PartnerLevels: p.fields,
+		Level: p.get("level"), EarnedLevel: p.get("earned_level"), BaselineLevel: p.get("baseline_level"), NextLevel: p.get("next_level"),
+		GoodStanding: boolOf(p.fields["good_standing"]), Performance: p.get("performance_points"), Capability: p.get("capability_points"),
+		Thresholds: []LevelThreshold{}, History: p.history, Audits: p.audits, Migration: p.migration,
+		Designations: p.designations, Benefits: p.benefits, Denials: p.denials, Notes: slices.Clone(d.notes)}
+	for _, src := range sortedSources(p.sources) {
+		s.Points = append(s.Points, SourcePoints{src, decimal.Format(p.sources[src], 2)})
+	}
+	for _, m := range sortedKeys(p.businessModel) {
+		s.BusinessModel = append(s.BusinessModel, ModelPoints{m, decimal.Format(p.businessModel[m], 2)})
+	}
+	if s.NextLevel != "" {
+		s.ToNext = &Distance{Level: s.NextLevel, Performance: p.get("performance_points_to_next"), Capability: p.get("capability_points_to_next")}
+	}
+	for _, l := range []struct{ role, level string }{{"current", s.Level}, {"next", s.NextLevel}} {
+		if t, ok := d.thresholds[l.level]; ok && l.level != "" {
+			s.Thresholds = append(s.Thresholds, LevelThreshold{l.role, l.level, t})
+		}
+	}
+
+	// Points to date: months of the program year, stacked by source.
+	months := d.months
+	if s.ProgramYear != d.programYear {
+		months = sortedKeys(p.months)
+	}
+	var run int64
+	bc := &chart.BarChart{Title: "Performance points to date, " + s.ProgramYear, Stacked: true}
+	cum := map[string]int64{}
+	srcs := sortedSources(p.sources)
+	for _, m := range months {
+		mp := MonthPoints{Month: m}
+		for _, src := range srcs {
+			v := p.months[m][src]
+			mp.BySource = append(mp.BySource, SourcePoints{src, decimal.Format(v, 2)})
+			run += v
+			cum[src] += v
+		}
+		mp.ToDate = decimal.Format(run, 2)
+		s.Months = append(s.Months, mp)
+		bc.Categories = append(bc.Categories, m)
+	}
+	for _, src := range srcs {
+		ser := chart.Series{Name: src}
+		acc := int64(0)
+		for _, m := range months {
+			acc += p.months[m][src]
+			ser.Values = append(ser.Values, float64(acc)/100)
+		}
+		bc.Series = append(bc.Series, ser)
+	}
+	if len(bc.Series) == 0 { // nothing earned yet: an empty bar per month
+		bc.Series = []chart.Series{{Name: "points", Values: make([]float64, len(months))}}
+	}
+	for _, l := range []string{s.Level, s.NextLevel} {
+		if t := d.thresholds[l]; l != "" && t.Performance != nil && hundredths(*t.Performance) > 0 {
+			bc.Rules = append(bc.Rules, chart.Rule{Name: l, Value: float64(hundredths(*t.Performance)) / 100})
+		}
+	}
+	s.chart = bc
+
+	s.Standing = Standing{InGoodStanding: s.GoodStanding, Missing: []string{}}
+	if s.GoodStanding != nil && !*s.GoodStanding {
+		s.Standing.Note = "Not in good standing on " + d.asOf + ": a foundational requirement is missing or expired, or the partnership has ended. " +
+			"The snapshot does not publish requirement completions, so which requirement is missing is not available here; the program team's records say."
+	}
+
+	for _, a := range p.audits {
+		if w := openWindow(a, d.asOf); w != nil {
+			s.AuditWindow = w
+		}
+	}
+	for _, n := range p.notifications {
+		if str(n["due_on"]) >= d.asOf {
+			s.Reminders = append(s.Reminders, n)
+		} else {
+			s.PastReminders++
+		}
+	}
+	if s.Reminders == nil {
+		s.Reminders = []record{}
+	}
+	return s
+}
+
+// openWindow is the audit's window still open on asOf: remediation up to
+// remediation_until, then re-enrollment up to reenroll_until, unless the
+// partner was reinstated or terminated meanwhile.
+func openWindow(a record, asOf string) *AuditWindow {
+	if str(a["reinstated_on"]) != "" && str(a["reinstated_on"]) <= asOf || str(a["terminated_on"]) != "" && str(a["terminated_on"]) <= asOf {
+		return nil
+	}
+	w := &AuditWindow{ProgramYear: str(a["program_year"]), AuditOn: str(a["audit_on"]), LevelAfter: str(a["level_after"]), EarnedLevel: str(a["earned_level"])}
+	switch r, e := str(a["remediation_until"]), str(a["reenroll_until"]); {
+	case r != "" && asOf <= r && asOf >= w.AuditOn:
+		w.Kind, w.Until = "remediation", r
+	case e != "" && asOf <= e && asOf >= w.AuditOn:
+		w.Kind, w.Until = "reenrollment", e
+	default:
+		return nil
+	}
+	return w
+}
+
+// Points is the Points Detail of one partner: /partners/{id}/points and
+// /api/partners/{id}/points.
+type Points struct {
+	Snapshot    Snapshot      `json:"snapshot"`
+	AsOf        string        `json:"as_of"`
+	PartnerID   string        `json:"partner_id"`
+	ProgramYear string        `json:"program_year"`
+	Months      []LedgerMonth `json:"months"` // the program year of as_of, by month and source
+	Total       string        `json:"performance_points"`
+	OtherYears  []YearTotal   `json:"other_years"`
+	Denials     []record      `json:"denials"`
+}
+
+// LedgerMonth is one month's ledger rows, by source.
+type LedgerMonth struct {
+	Month   string        `json:"month"`
+	Sources []LedgerGroup `json:"sources"`
+	Points  string        `json:"points"`
+}
+
+// LedgerGroup is the rows of one source in a month and their sum.
+type LedgerGroup struct {
+	Source string   `json:"source"`
+	Rows   []record `json:"rows"`
+	Points string   `json:"points"`
+}
+
+// YearTotal is an earlier program year's points, by source.
+type YearTotal struct {
+	ProgramYear string         `json:"program_year"`
+	BySource    []SourcePoints `json:"by_source"`
+	Points      string         `json:"points"`
+}
+
+// ledgerShown are the ledger columns the detail lists, those of them the
+// snapshot has; entry_id is not needed (the key is source, source_id,
+// component and rule_id).
+var ledgerShown = []string{"earned_on", "source", "source_id", "booking_id", "component", "rule_id", "business_model", "tcv_usd", "points"}
+
+func (d *dataset) points(ctx context.Context, id string) (*Points, error) {
+	p := d.partners[id]
+	out := &Points{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), Denials: []record{}, Months: []LedgerMonth{}, OtherYears: []YearTotal{}}
+	var cols []string
+	for _, c := range ledgerShown {
+		if slices.Contains(d.ledgerColumns, c) {
+			cols = append(cols, c)
+		}
+	}
+	r, err := d.query(ctx, "SELECT program_year, "+strings.Join(cols, ", ")+
+		" FROM points_ledger WHERE partner_id = ? ORDER BY program_year DESC, earned_on, source, source_id, component, rule_id NULLS FIRST", id)
+	if err != nil {
+		return nil, err
+	}
+	years := map[string]map[string]int64{}
+	var yearOrder []string
+	var total int64
+	for _, row := range r.Rows {
+		rec := record{}
+		for j, c := range r.Columns[1:] {
+			if v := row[j+1]; !v.Null {
+				t := v.Text
+				rec[c.Name] = &t
+			} else {
+				rec[c.Name] = nil
+			}
+		}
+		year, src, pts := row[0].Text, str(rec["source"]), hundredths(str(rec["points"]))
+		if year != out.ProgramYear {
+			if years[year] == nil {
+				years[year] = map[string]int64{}
+				yearOrder = append(yearOrder, year)
+			}
+			years[year][src] += pts
+			continue
+		}
+		month := str(rec["earned_on"])[:7]
+		if n := len(out.Months); n == 0 || out.Months[n-1].Month != month {
+			out.Months = append(out.Months, LedgerMonth{Month: month})
+		}
+		m := &out.Months[len(out.Months)-1]
+		g := slices.IndexFunc(m.Sources, func(g LedgerGroup) bool { return g.Source == src })
+		if g < 0 {
+			m.Sources = append(m.Sources, LedgerGroup{Source: src})
+			g = len(m.Sources) - 1
+		}
+		m.Sources[g].Rows = append(m.Sources[g].Rows, rec)
+		total += pts
+	}
+	for i := range out.Months {
+		m := &out.Months[i]
+		slices.SortStableFunc(m.Sources, func(a, b LedgerGroup) int {
+			return slices.Index(sourceOrder, a.Source) - slices.Index(sourceOrder, b.Source)
+		})
+		var sum int64
+		for j := range m.Sources {
+			var g int64
+			for _, row := range m.Sources[j].Rows {
+				g += hundredths(str(row["points"]))
+			}
+			m.Sources[j].Points = decimal.Format(g, 2)
+			sum += g
+		}
+		m.Points = decimal.Format(sum, 2)
+	}
+	out.Total = decimal.Format(total, 2)
+	for _, y := range yearOrder {
+		yt := YearTotal{ProgramYear: y}
+		var sum int64
+		for _, src := range sortedSources(years[y]) {
+			yt.BySource = append(yt.BySource, SourcePoints{src, decimal.Format(years[y][src], 2)})
+			sum += years[y][src]
+		}
+		yt.Points = decimal.Format(sum, 2)
+		out.OtherYears = append(out.OtherYears, yt)
+	}
+
+	dcols := []string{"source", "source_id", "reason"}
+	if slices.Contains(d.denialColumns, "detail") {
+		dcols = append(dcols, "detail")
+	}
+	den, err := d.query(ctx, "SELECT "+strings.Join(dcols, ", ")+" FROM denials WHERE partner_id = ? ORDER BY source, source_id, reason", id)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range den.Rows {
+		rec := record{}
+		for j, c := range den.Columns {
+			if !row[j].Null {
+				t := row[j].Text
+				rec[c.Name] = &t
+			} else {
+				rec[c.Name] = nil
+			}
+		}
+		out.Denials = append(out.Denials, rec)
+	}
+	return out, nil
+}
+
+func boolOf(p *string) *bool {
+	if p == nil {
+		return nil
+	}
+	b := *p == "true"
+	return &b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
