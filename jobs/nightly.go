@@ -196,6 +196,12 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	for _, out := range outputs {
 		m.Outputs = append(m.Outputs, publish.Output{Table: out.Table, File: filepath.Base(out.File), Rows: out.Rows})
 	}
+	// The rules the snapshot was computed with travel with it, so that its
+	// readers need nothing outside it (CONTRACT.md).
+	if err := os.WriteFile(filepath.Join(staging.Dir, publish.RulebookFile), rb.Text, 0o644); err != nil {
+		return res, errors.Join(fmt.Errorf("run: rulebook copy: %w", err), staging.Abort())
+	}
+	m.Outputs = append(m.Outputs, publish.Output{Table: "rulebook", File: publish.RulebookFile})
 	for _, c := range res.Checks {
 		m.Checks = append(m.Checks, publish.Check{Name: c.Name, FailingRows: c.FailingRows, Passed: c.Passed})
 	}

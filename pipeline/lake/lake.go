@@ -55,7 +55,8 @@ type Snapshot struct {
 	AsOf     string            // YYYY-MM-DD
 	Manifest *publish.Manifest // the snapshot's manifest.json
 	tables   []string
-	pinned   []pinnedFile // the table files, open for the Snapshot's life
+	pinned   []pinnedFile        // the table files, open for the Snapshot's life
+	others   map[string]*os.File // the snapshot's other files (its rulebook.yaml), by name
 
 	db   *sql.DB
 	conn *sql.Conn
@@ -174,12 +175,38 @@ func (s *Snapshot) pinFiles(root *os.Root) (map[string]string, error) {
 		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("lake: table %s: %s is not a regular file", o.Table, name)
 		}
+		if filepath.Ext(name) != ".parquet" {
+			if s.others == nil {
+				s.others = map[string]*os.File{}
+			}
+			s.others[name] = f
+			continue
+		}
 		files[o.Table] = p
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("lake: snapshot %s lists no output tables", s.Dir)
 	}
 	return files, nil
+}
+
+// ReadFile reads one of the snapshot's files that is not a table (its
+// rulebook.yaml), from the version opened; fs.ErrNotExist if the snapshot
+// has none of that name.
+func (s *Snapshot) ReadFile(name string) ([]byte, error) {
+	f, ok := s.others[name]
+	if !ok {
+		return nil, fmt.Errorf("lake: %s in %s: %w", name, s.Dir, fs.ErrNotExist)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("lake: %s: %w", name, err)
+	}
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
+	if err != nil {
+		return nil, fmt.Errorf("lake: %s: %w", name, err)
+	}
+	return b, nil
 }
 
 // pinnedFile is a table file held open: while it is, its inode cannot be

@@ -48,6 +48,10 @@ type Staging struct {
 	done    bool
 }
 
+// RulebookFile is the copy of the rulebook each snapshot holds, listed in
+// its manifest's outputs (CONTRACT.md: a snapshot holds its rules).
+const RulebookFile = "rulebook.yaml"
+
 // AsOf returns the as_of date the staging will be published as.
 func (s *Staging) AsOf() string { return s.asOf }
 

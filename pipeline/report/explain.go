@@ -162,7 +162,7 @@ func Explain(ctx context.Context, s *lake.Snapshot, partnerID string) (*Explanat
 	if e.Migration, err = records(ctx, s, "SELECT * FROM migration WHERE partner_id = ?", partnerID); err != nil {
 		return nil, err
 	}
-	rb, note := recordedRulebook(s.Manifest)
+	rb, note := snapshotRulebook(s)
 	if rb == nil {
 		e.Notes = append(e.Notes, capitalize(note)+"; thresholds are left out.")
 	} else {

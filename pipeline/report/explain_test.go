@@ -7,11 +7,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"tally/pipeline/lake"
+	"tally/pipeline/publish"
 	"tally/pipeline/report"
 )
 
@@ -119,52 +121,80 @@ func TestExplainUnknownPartner(t *testing.T) {
 	}
 }
 
-// TestExplainWithoutRulebook: a lake whose manifest names a rulebook that
-// is gone still explains, says so and leaves the thresholds out.
-func TestExplainWithoutRulebook(t *testing.T) {
+// A snapshot's readers take its rules from the copy it holds: with the
+// rulebook file it was computed from gone, explain still shows the
+// thresholds. A snapshot with no copy (published before snapshots held
+// their rules) still explains, says so and leaves the thresholds out; so
+// does the report.
+func TestExplainReadsTheSnapshotsRulebook(t *testing.T) {
 	s := snapshot(t, "")
-	lakeCopy := t.TempDir()
-	dst := filepath.Join(lakeCopy, "snapshots", filepath.Base(s.Dir))
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(s.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(s.Dir, e.Name()))
+	copyLake := func(keepRulebook bool) string {
+		lakeCopy := t.TempDir()
+		dst := filepath.Join(lakeCopy, "snapshots", filepath.Base(s.Dir))
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(s.Dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Name() == "manifest.json" {
-			b = bytes.Replace(b, []byte(s.Manifest.Rulebook.Path), []byte(filepath.Join(lakeCopy, "gone.yaml")), 1)
+		for _, e := range entries {
+			if e.Name() == publish.RulebookFile && !keepRulebook {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(s.Dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Name() == publish.ManifestFile {
+				var m publish.Manifest
+				if err := json.Unmarshal(b, &m); err != nil {
+					t.Fatal(err)
+				}
+				m.Rulebook.Path = filepath.Join(lakeCopy, "gone.yaml")
+				if !keepRulebook {
+					m.Outputs = slices.DeleteFunc(m.Outputs, func(o publish.Output) bool { return o.File == publish.RulebookFile })
+				}
+				if b, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(lakeCopy, "latest"), []byte("snapshots/"+filepath.Base(s.Dir)+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		return lakeCopy
 	}
-	if err := os.WriteFile(filepath.Join(lakeCopy, "latest"), []byte("snapshots/"+filepath.Base(s.Dir)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+	explain := func(lakeDir string) (*report.Explanation, string) {
+		c, err := lake.Open(context.Background(), lakeDir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		e, err := report.Explain(context.Background(), c, busiestPartner(t, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text bytes.Buffer
+		if err := e.WriteText(&text, true); err != nil {
+			t.Fatal(err)
+		}
+		return e, text.String()
 	}
-	c, err := lake.Open(context.Background(), lakeCopy, "")
-	if err != nil {
-		t.Fatal(err)
+
+	if e, _ := explain(copyLake(true)); len(e.Thresholds) == 0 || len(e.Notes) != 0 {
+		t.Errorf("with the file gone but the snapshot's copy there: thresholds %v, notes %v", e.Thresholds, e.Notes)
 	}
-	defer c.Close()
-	e, err := report.Explain(context.Background(), c, busiestPartner(t, c))
-	if err != nil {
-		t.Fatal(err)
+	lakeCopy := copyLake(false)
+	e, text := explain(lakeCopy)
+	if len(e.Thresholds) != 0 || len(e.Notes) == 0 || !strings.Contains(e.Notes[0], "holds no copy of its rulebook") {
+		t.Errorf("thresholds %v, notes %v: want none and a note that the snapshot has no rulebook", e.Thresholds, e.Notes)
 	}
-	if len(e.Thresholds) != 0 || len(e.Notes) == 0 || !strings.Contains(e.Notes[0], "gone.yaml") {
-		t.Errorf("thresholds %v, notes %v: want none and a note naming the missing file", e.Thresholds, e.Notes)
-	}
-	var text bytes.Buffer
-	if err := e.WriteText(&text, true); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(text.String(), "no longer there") {
-		t.Errorf("the text does not say the rulebook is gone:\n%s", text.String())
+	if !strings.Contains(text, "holds no copy of its rulebook") {
+		t.Errorf("the text does not say the rulebook is missing:\n%s", text)
 	}
 	// The report works without it too, and says what it could not do.
 	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear)

@@ -98,7 +98,7 @@ func Build(ctx context.Context, lakeDir, id string) (*Report, error) {
 	}
 	defer now.Close()
 	b := &builder{ctx: ctx, lakeDir: lakeDir, now: now, r: &Report{ProgramYear: id, AsOf: now.AsOf, RunID: now.Manifest.RunID}}
-	rb, note := recordedRulebook(now.Manifest)
+	rb, note := snapshotRulebook(now)
 	if note != "" {
 		b.r.Notes = append(b.r.Notes, capitalize(note)+": the year's dates, level order and thresholds are unknown.")
 	}

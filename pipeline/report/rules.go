@@ -4,33 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 
+	"tally/pipeline/lake"
 	"tally/pipeline/publish"
 	"tally/pipeline/rulebook"
 )
 
-// recordedRulebook reads the rulebook that the snapshot's run used, from the
-// path its manifest records. It is used only when the file is still there
-// and unchanged (same SHA-256); otherwise the note says why it is not, and
-// the parts that need it (program-year dates, thresholds) are skipped.
-func recordedRulebook(m *publish.Manifest) (*rulebook.Rulebook, string) {
-	p := m.Rulebook.Path
-	if p == "" {
-		return nil, "the manifest names no rulebook"
+// snapshotRulebook reads the rulebook the snapshot was computed with, from
+// the copy it holds. A snapshot published before snapshots held their
+// rules has none; the note says so, and the parts that need it
+// (program-year dates, thresholds) are skipped.
+func snapshotRulebook(s *lake.Snapshot) (*rulebook.Rulebook, string) {
+	text, err := s.ReadFile(publish.RulebookFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "the snapshot holds no copy of its rulebook (published by an older tally)"
 	}
-	sum, err := publish.FileSHA256(p)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Sprintf("the rulebook the run used (%s) is no longer there", p)
-	case err != nil:
-		return nil, fmt.Sprintf("the rulebook the run used (%s) cannot be read: %v", p, err)
-	case m.Rulebook.SHA256 != "" && sum != m.Rulebook.SHA256:
-		return nil, fmt.Sprintf("the rulebook at %s has changed since the run (SHA-256 %.12s, the run used %.12s)", p, sum, m.Rulebook.SHA256)
-	}
-	rb, err := rulebook.Load(p)
 	if err != nil {
-		return nil, fmt.Sprintf("the rulebook the run used (%s) no longer loads: %v", p, err)
+		return nil, fmt.Sprintf("the snapshot's rulebook cannot be read: %v", err)
+	}
+	rb, err := rulebook.Parse(filepath.Join(s.Dir, publish.RulebookFile), text)
+	if err != nil {
+		return nil, fmt.Sprintf("the snapshot's rulebook does not load: %v", err)
 	}
 	return rb, ""
 }

@@ -58,9 +58,11 @@ type Rulebook struct {
 	// conditions hold; none: unattributed.
 	BusinessModelAttribution []Attribution `yaml:"business_model_attribution"`
 
-	// Path and SHA256 identify the file the rulebook was read from.
+	// Path and SHA256 identify the file the rulebook was read from; Text is
+	// its content, which each snapshot keeps a copy of.
 	Path   string `yaml:"-"`
 	SHA256 string `yaml:"-"`
+	Text   []byte `yaml:"-"`
 
 	years map[string]Rules
 }
@@ -242,7 +244,7 @@ func Parse(name string, data []byte) (*Rulebook, error) {
 	if err := doc.Content[0].Decode(&rb); err != nil {
 		return nil, decodeError(name, err)
 	}
-	rb.Path = name
+	rb.Path, rb.Text = name, bytes.Clone(data)
 	sum := sha256.Sum256(data)
 	rb.SHA256 = hex.EncodeToString(sum[:])
 	rb.Rules.Levels = rb.Levels
