@@ -13,19 +13,19 @@
 -- registered in on earned_on, else unattributed; the event's multiplier,
 -- cap and termination rows belong to it too.
 WITH events AS (
-    SELECT 'booking' AS source, booking_id AS source_id, partner_id, solution, booked_on,
+    SELECT 'booking' AS source, booking_id AS source_id, 2 * row_number AS event_key, partner_id, solution, booked_on,
            booked_on AS earned_on, tcv, currency, license_type, tags, status, terminated_on,
            true AS good_standing
     FROM raw_bookings
     UNION ALL
-    SELECT 'oem_credit', c.credit_id, c.partner_id, c.solution, c.booked_on,
+    SELECT 'oem_credit', c.credit_id, 2 * c.row_number + 1, c.partner_id, c.solution, c.booked_on,
            c.reported_on, c.tcv, c.currency, c.license_type, c.tags, 'booked', NULL::DATE,
            coalesce(s.good_standing, false)
     FROM raw_oem_credits c
     ASOF LEFT JOIN standing s ON s.partner_id = c.partner_id AND c.reported_on >= s.changed_on
 ),
 priced AS MATERIALIZED (
-    SELECT e.source, e.source_id, e.partner_id, y.program_year, e.earned_on, e.booked_on,
+    SELECT e.source, e.source_id, e.event_key, e.partner_id, y.program_year, e.earned_on, e.booked_on,
            e.solution, e.license_type, e.tags, e.status, e.terminated_on, p.country, p.emerging_market,
            to_usd(e.tcv, fx.usd_per_unit) AS tcv_usd,
            CASE
@@ -43,7 +43,8 @@ priced AS MATERIALIZED (
     WHERE e.earned_on <= r.as_of
 ),
 attributed AS (
-    SELECT e.source, e.source_id, arg_min(a.business_model, a.ord) AS business_model
+    -- the first entry that holds, by the event's key (its row in its input)
+    SELECT e.event_key, min(a.ord) AS ord
     FROM priced e
     JOIN attribution_rules a
       ON attribution_holds(a."when", {'source': e.source, 'license_type': e.license_type, 'tags': e.tags,
@@ -53,11 +54,12 @@ attributed AS (
       ON r.partner_id = e.partner_id AND r.business_model = a.business_model
      AND r.from_on <= e.earned_on AND r.until_on > e.earned_on
     WHERE e.reason IS NULL
-    GROUP BY e.source, e.source_id
+    GROUP BY e.event_key
 )
-SELECT e.*,
+SELECT e.* EXCLUDE (event_key),
        CASE WHEN e.reason IS NULL THEN points_of(e.tcv_usd, b.factor, b.factor6, b.fast_below) END AS points,
-       CASE WHEN e.reason IS NULL THEN coalesce(t.business_model, 'unattributed') END AS business_model
+       CASE WHEN e.reason IS NULL THEN coalesce(m.business_model, 'unattributed') END AS business_model
 FROM priced e
-LEFT JOIN attributed t USING (source, source_id)
+LEFT JOIN attributed t USING (event_key)
+LEFT JOIN attribution_rules m ON m.ord = t.ord
 LEFT JOIN point_rules b ON b.program_year = e.program_year AND b.component = 'base'

@@ -59,3 +59,4 @@ CREATE OR REPLACE MACRO attribution_holds(w, ev) AS
          AND (w.countries IS NULL OR list_contains(w.countries, ev.country))
          AND (w.emerging_market IS NULL OR w.emerging_market = ev.emerging_market)
          AND (w.program_years IS NULL OR list_contains(w.program_years, ev.program_year)), false);
+

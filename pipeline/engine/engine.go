@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -401,6 +402,53 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 		out = append(out, Output{Table: name, File: file, Rows: n})
 	}
 	return out, nil
+}
+
+// ExplainAnalyze runs model's query under EXPLAIN ANALYZE and returns its
+// operators as an indented list (seconds, rows, operator, what it does): for
+// looking inside a model, after a Run with Settings.KeepIntermediates (its
+// inputs must still be there).
+func (e *Engine) ExplainAnalyze(ctx context.Context, name string) (string, error) {
+	if e.graph == nil {
+		return "", errors.New("engine: ExplainAnalyze before Run")
+	}
+	i := slices.IndexFunc(e.graph.models, func(m model) bool { return m.name == name })
+	if i < 0 {
+		return "", fmt.Errorf("engine: no model %s", name)
+	}
+	_, rows, err := e.text(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+e.graph.models[i].query)
+	if err != nil || len(rows) == 0 {
+		return "", fmt.Errorf("engine: explain %s: %w", name, err)
+	}
+	type op struct {
+		Name     string         `json:"operator_name"`
+		Seconds  float64        `json:"operator_timing"`
+		Rows     int64          `json:"operator_cardinality"`
+		Extra    map[string]any `json:"extra_info"`
+		Children []op           `json:"children"`
+	}
+	var root op
+	if err := json.Unmarshal([]byte(rows[0][len(rows[0])-1]), &root); err != nil {
+		return "", fmt.Errorf("engine: explain %s: %w", name, err)
+	}
+	var b strings.Builder
+	var walk func(o op, depth int)
+	walk = func(o op, depth int) {
+		if o.Name != "" {
+			var extra []string
+			for _, k := range []string{"Join Type", "Conditions", "Table", "Filters", "Aggregates", "Groups"} {
+				if v, ok := o.Extra[k]; ok {
+					extra = append(extra, fmt.Sprintf("%s: %v", k, v))
+				}
+			}
+			fmt.Fprintf(&b, "%7.3f %12d %s%s  %s\n", o.Seconds, o.Rows, strings.Repeat("  ", depth), o.Name, strings.Join(extra, "; "))
+		}
+		for _, c := range o.Children {
+			walk(c, depth+1)
+		}
+	}
+	walk(root, 0)
+	return b.String(), nil
 }
 
 // Relations lists the tables and views in the database, by name.

@@ -1,0 +1,106 @@
+// Command profile times each model of sql/ on a raw directory landed by
+// `tally extract`, for finding where the rules spend their time:
+//
+//	bin/tally extract --input LANDING --rulebook fixtures/rulebook.yaml --out /tmp/x
+//	go run -tags=duckdb_arrow ./tools/profile -raw /tmp/x/raw/... -rulebook fixtures/rulebook.yaml -as-of 2026-11-22 [-explain REGEXP]
+//
+// It prints each model's seconds, slowest first, then the checks' and the
+// export's; -explain prints DuckDB's EXPLAIN ANALYZE of the models whose
+// names match. BENCHMARKS.md keeps what was found.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"tally/pipeline/date"
+	"tally/pipeline/engine"
+	"tally/pipeline/rulebook"
+)
+
+func main() {
+	raw := flag.String("raw", "", "raw directory (<table>/<table>.parquet)")
+	rb := flag.String("rulebook", "fixtures/rulebook.yaml", "rulebook")
+	asOf := flag.String("as-of", "", "as_of date")
+	explain := flag.String("explain", "", "EXPLAIN ANALYZE the models whose names match this regular expression")
+	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
+	flag.Parse()
+	if err := run(*raw, *rb, *asOf, *explain, *memory); err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		os.Exit(1)
+	}
+}
+
+func run(raw, rbPath, asOfText, explain, memory string) error {
+	ctx := context.Background()
+	asOf, err := date.Parse(asOfText)
+	if err != nil {
+		return err
+	}
+	rb, err := rulebook.Load(rbPath)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "profile-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	e, err := engine.Open(ctx, engine.Settings{MemoryLimit: memory, PrivateRaw: true, TempDir: tmp, KeepIntermediates: explain != ""})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.LoadRaw(ctx, raw); err != nil {
+		return err
+	}
+	if err := e.LoadRules(ctx, rb.Tables(asOf)); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	steps, err := e.Run(ctx)
+	if err != nil {
+		return err
+	}
+	compute := time.Since(t0).Seconds()
+	t0 = time.Now()
+	if _, err := e.Checks(ctx); err != nil {
+		return err
+	}
+	checks := time.Since(t0).Seconds()
+	t0 = time.Now()
+	if _, err := e.Export(ctx, tmp); err != nil {
+		return err
+	}
+	export := time.Since(t0).Seconds()
+	slices.SortFunc(steps, func(a, b engine.Step) int { return int((b.Seconds - a.Seconds) * 1e6) })
+	for _, s := range steps {
+		fmt.Printf("%8.3f  %s\n", s.Seconds, s.Name)
+	}
+	fmt.Printf("%8.3f  compute\n%8.3f  checks\n%8.3f  export\n", compute, checks, export)
+	if explain == "" {
+		return nil
+	}
+	re, err := regexp.Compile(explain)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		_, name, _ := strings.Cut(s.Name, "_")
+		if !re.MatchString(name) {
+			continue
+		}
+		text, err := e.ExplainAnalyze(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\n== %s\n%s", s.Name, text)
+	}
+	return nil
+}
