@@ -6,7 +6,11 @@
 // peak RSS from the kernel), then measures the floor in the same run:
 // DuckDB alone, through the same driver, reading the same landing CSVs into
 // zstd Parquet and summing TCV per partner — the least work any DuckDB-based
-// pipeline must do. It prints a table; BENCHMARKS.md keeps the figures.
+// pipeline must do. Where the anchors of ../shared/anchors are (BENCH_ANCHORS)
+// and /usr/bin/python3 has pandas and yaml, it also runs the pandas peer
+// and the DuckDB SQL peer on the same landing, as child processes, and
+// prints tally's time against theirs; otherwise it says why it skipped
+// them. It prints a table; BENCHMARKS.md keeps the figures.
 // BENCH_MEMORY_LIMIT sets --memory-limit (default 3GB); BENCH_ON_DISK=1
 // adds --on-disk.
 package main
@@ -45,6 +49,15 @@ type result struct {
 	peakRSS    int64 // bytes
 	floor      float64
 	floorSteps string
+	pandas     peer // the pandas anchor
+	duckdb     peer // the DuckDB SQL anchor
+}
+
+// peer is one anchor's run: wall seconds and peak RSS, or why it did not run.
+type peer struct {
+	wall    float64
+	peakRSS int64
+	skipped string
 }
 
 func run() error {
@@ -123,8 +136,52 @@ func measure(bin, data string, bookings int64) (result, error) {
 	os.RemoveAll(lake)
 
 	fmt.Fprintf(os.Stderr, "measuring the engine floor on %d bookings\n", bookings)
-	r.floor, r.floorSteps, err = floor(input)
-	return r, err
+	if r.floor, r.floorSteps, err = floor(input); err != nil {
+		return r, err
+	}
+	r.pandas = anchor(bookings, input, "pandas_points.py")
+	r.duckdb = anchor(bookings, input, "duckdb_points.sh")
+	return r, nil
+}
+
+// anchor runs one of the anchors (../shared/anchors) on the landing, for
+// the program year of the run's as_of, as a child process.
+func anchor(bookings int64, input, script string) peer {
+	dir := os.Getenv("BENCH_ANCHORS")
+	if dir == "" {
+		dir = "../shared/anchors"
+	}
+	path, err := filepath.Abs(filepath.Join(dir, script))
+	if err != nil {
+		return peer{skipped: err.Error()}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return peer{skipped: fmt.Sprintf("no %s (BENCH_ANCHORS=%s)", script, dir)}
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import pandas, yaml").Run(); err != nil {
+		return peer{skipped: "/usr/bin/python3 lacks pandas or yaml (apt-get install -y python3-pandas python3-yaml)"}
+	}
+	out, err := os.MkdirTemp("", "tally-anchor-")
+	if err != nil {
+		return peer{skipped: err.Error()}
+	}
+	defer os.RemoveAll(out)
+	args := []string{input, "fixtures/rulebook.yaml", "2026-11-22", filepath.Join(out, "points.csv")}
+	cmd := exec.Command(path, args...)
+	if filepath.Ext(script) == ".py" {
+		cmd = exec.Command("/usr/bin/python3", append([]string{path}, args...)...)
+	}
+	fmt.Fprintf(os.Stderr, "running the anchor %s on %d bookings\n", script, bookings)
+	cmd.Stderr = os.Stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return peer{skipped: fmt.Sprintf("%s: %v", script, err)}
+	}
+	p := peer{wall: time.Since(t0).Seconds()}
+	if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		p.peakRSS = u.Maxrss * 1024
+	}
+	return p
 }
 
 func memoryLimit() string {
@@ -180,16 +237,43 @@ func report(rs []result) {
 	// it cannot hold the publish step's own time: "publish+other" is the
 	// run's wall time less its recorded steps (publishing, and the process's
 	// start and clean-up).
-	fmt.Fprintln(w, "bookings\tinput rows\textract s\tload s\tcompute s\tchecks s\texport s\tpublish+other s\ttotal s\trows/s\tpeak RSS\tfloor s\tratio\t")
+	fmt.Fprintln(w, "bookings\tinput rows\textract s\tload s\tcompute s\tchecks s\texport s\tpublish+other s\ttotal s\tpeak RSS\tfloor s\textract/floor\ttotal/floor\tpandas s\tpandas/total\tduckdb peer s\t")
 	for _, r := range rs {
 		s := r.steps
 		other := r.wall - s["extract"] - s["load"] - s["compute"] - s["checks"] - s["export"]
-		fmt.Fprintf(w, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f GiB\t%.2f\t%.1fx\t\n",
+		fmt.Fprintf(w, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f GiB\t%.2f\t%.2fx\t%.2fx\t%s\t%s\t%s\t\n",
 			r.bookings, r.rows, s["extract"], s["load"], s["compute"], s["checks"], s["export"], other,
-			r.wall, float64(r.rows)/r.wall, float64(r.peakRSS)/(1<<30), r.floor, r.wall/r.floor)
+			r.wall, float64(r.peakRSS)/(1<<30), r.floor, s["extract"]/r.floor, r.wall/r.floor,
+			r.pandas.seconds(), r.pandas.ratio(r.wall), r.duckdb.seconds())
 	}
 	w.Flush()
 	for _, r := range rs {
 		fmt.Printf("floor at %d: %s\n", r.bookings, r.floorSteps)
+		for _, a := range []struct {
+			name string
+			p    peer
+		}{{"pandas peer", r.pandas}, {"DuckDB peer", r.duckdb}} {
+			name, p := a.name, a.p
+			if p.skipped != "" {
+				fmt.Printf("%s at %d: skipped: %s\n", name, r.bookings, p.skipped)
+			} else {
+				fmt.Printf("%s at %d: %.2f s, peak RSS %.2f GiB\n", name, r.bookings, p.wall, float64(p.peakRSS)/(1<<30))
+			}
+		}
 	}
+}
+
+func (p peer) seconds() string {
+	if p.skipped != "" {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", p.wall)
+}
+
+// ratio is how many times faster than the peer tally was.
+func (p peer) ratio(tally float64) string {
+	if p.skipped != "" {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fx", p.wall/tally)
 }
