@@ -7,9 +7,8 @@
 -- as periods that neither overlap nor touch: registered on D exactly when
 --   from_on <= D AND until_on > D
 -- for one of its rows, and for at most one, so a lookup is one join on
--- partner_id and business_model rather than a search of every registration
--- (a correlated subquery over the influence candidates was a third of that
--- model's time at 10M bookings, BENCHMARKS.md). Registrations are merged in
+-- partner_id and business_model rather than a search of every registration.
+-- Registrations are merged in
 -- from_on order: one that starts after every earlier one has ended starts a
 -- new period; an empty one (ended_on <= registered_on) covers no day.
 WITH registrations AS (

@@ -25,7 +25,7 @@ deals AS (
 ),
 transactors AS (
     -- who transacts each deal (customer, opportunity, solution)
-    SELECT DISTINCT customer_id, opportunity_id, solution, unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
+    SELECT customer_id, opportunity_id, solution, unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
     FROM deals
 ),
 last_window AS (
@@ -33,15 +33,14 @@ last_window AS (
 )
 SELECT c.claim_id, c.partner_id, b.booking_id, d.program_year, b.booked_on,
        to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
-       t.partner_id IS NOT NULL AS claimant_transacts
+       EXISTS (SELECT 1 FROM transactors t
+               WHERE t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
+                 AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id) AS claimant_transacts
 FROM claims c
 JOIN deals b ON b.customer_id = c.customer_id AND b.solution = c.solution AND b.booked_on >= c.approved_on
 CROSS JOIN last_window w
 LEFT JOIN day_rates fx ON fx.currency = b.currency AND fx.day = b.booked_on
 LEFT JOIN program_days d ON d.day = b.booked_on
 LEFT JOIN rule_years y ON y.program_year = d.program_year
-LEFT JOIN transactors t
-  ON t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
- AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id
 WHERE coalesce(b.opportunity_id = c.opportunity_id, c.opportunity_id IS NULL)
   AND b.booked_on <= (c.approved_on + to_years(coalesce(y.influence_window_years, w.influence_window_years)))::DATE

@@ -35,8 +35,7 @@
 -- can be left and entered again; each crossing is kept. The band of the
 -- points after a day differs from the band before it exactly when a
 -- threshold lies above the lower of the two and at or below the higher
--- (a semi join: three times faster than counting each side's thresholds
--- with list_filter at 10M bookings, BENCHMARKS.md).
+-- (a semi join on the year's thresholds).
 WITH daily AS (
     SELECT partner_id, program_year, earned_on, sum(points) AS day_points,
            sum(sum(points)) OVER (PARTITION BY partner_id, program_year ORDER BY earned_on) AS performance_points

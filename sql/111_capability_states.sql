@@ -5,8 +5,7 @@
 -- levels). Every partner has a row at each year's start, where the points
 -- per kind may change. (A bit set rather than a list: an ordered list
 -- aggregate buffers every group's values until it sorts them; bit_or's
--- state is one number. Whether the list was what ran out of memory at 100M
--- bookings with a 3GB memory_limit was not shown, see BENCHMARKS.md.)
+-- state is one number.)
 WITH change_dates AS (
     SELECT partner_id, achieved_on AS d FROM raw_capabilities
     UNION

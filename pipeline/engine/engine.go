@@ -150,26 +150,19 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 		}
 	}
 	for _, stmt := range []string{
-		// Same inputs, same outputs: keep row order stable through every step
-		// (every output is also written sorted on a total order, and ties in
-		// sql/ are broken on values). Turning it off was measured: no faster
-		// at 10M bookings in alternating runs (112.8 s and 123.4 s against
-		// 112.5 s and 113.6 s), 0.3 GiB more peak RSS (BENCHMARKS.md).
+		// Same inputs, same outputs: keep row order stable through every
+		// step (every output is also written sorted on a total order).
 		"SET preserve_insertion_order = true",
-		// DuckDB turns an ASOF join whose right side it estimates small into a
-		// nested loop over the whole left side: the level history took 6 s
-		// instead of 0.7 s at 1M bookings (BENCHMARKS.md). Always sort-merge.
+		// DuckDB turns an ASOF join whose right side it estimates small into
+		// a nested loop over the whole left side; always sort-merge.
 		"SET asof_loop_join_threshold = 0",
 		// An in-memory database still checkpoints (compresses) its tables
-		// whenever a statement wrote more than checkpoint_threshold: 1.4 s
-		// spent after a statement that ran for 0.07 s. The tables live for
-		// one run; never checkpoint them.
+		// after a statement that wrote more than checkpoint_threshold. The
+		// tables live for one run; never checkpoint them.
 		"SET checkpoint_threshold = '1TB'",
-		// DuckDB's jemalloc gives freed pages back to the OS when a thread
-		// next allocates, or after a task; with two threads much stays
-		// resident, and identical 10M-booking runs peaked anywhere from
-		// 3.5 to 4.7 GiB of RSS with memory_limit 3GB. Background threads
-		// purge them as they age (BENCHMARKS.md, "Peak RSS").
+		// DuckDB's jemalloc gives freed pages back to the OS only when a
+		// thread next allocates; background threads purge them as they age,
+		// which keeps the process's RSS near memory_limit.
 		"SET allocator_background_threads = true",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {

@@ -32,11 +32,15 @@ WHERE e.tcv_usd IS DISTINCT FROM l.tcv_usd
 UNION ALL
 SELECT partner_id, source_id, tcv_usd, points
 FROM (
-    SELECT l.partner_id, l.source_id, l.tcv_usd, l.points,
-           l.tcv_usd::DECIMAL(38,6) * y.points_per_usd AS exact,
-           l.points - l.tcv_usd::DECIMAL(38,6) * y.points_per_usd AS off
+    SELECT l.partner_id, l.source_id, l.tcv_usd, l.points, y.points_per_usd,
+           abs(l.points::DOUBLE - l.tcv_usd::DOUBLE * y.points_per_usd::DOUBLE) AS approx_off
     FROM points_ledger l JOIN rule_years y USING (program_year)
     WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')
 )
-WHERE off > 0.005 OR off < -0.005
-   OR (off = 0.005 AND exact < 0) OR (off = -0.005 AND exact > 0)
+-- a row clearly within half a cent of its exact value is right; the others
+-- (near the half cent, or off) are settled from the exact difference
+WHERE approx_off > 0.00499
+  AND (points - tcv_usd::DECIMAL(38,6) * points_per_usd > 0.005
+       OR points - tcv_usd::DECIMAL(38,6) * points_per_usd < -0.005
+       OR (points - tcv_usd::DECIMAL(38,6) * points_per_usd = 0.005 AND tcv_usd < 0)
+       OR (points - tcv_usd::DECIMAL(38,6) * points_per_usd = -0.005 AND tcv_usd > 0))
