@@ -1,7 +1,7 @@
 -- RULES.md section 8 (the part that needs no points): who is audited, good
 -- standing on audit_on, the remediation and re-enrollment windows,
 -- reinstatement dates and termination. Points decide only the level a
--- partner is reinstated to (132_relevel_chain); the end of a partnership is
+-- partner is reinstated to (131_relevel_chain); the end of a partnership is
 -- needed first, because from then on a partner earns nothing.
 --
 -- Windows, all dates inclusive:

@@ -1,7 +1,7 @@
 -- RULES.md sections 1 and 5: a partner's points on as_of.
 -- Performance points reset each program year: the ledger rows of as_of's
 -- program year (earned on or before as_of; the ledger holds nothing later).
--- booking_points include OEM credits, multipliers, the cap and terminations.
+-- Booking points include OEM credits, multipliers, the cap and terminations.
 -- Capability points: capabilities valid on as_of (achieved_on <= as_of and no
 -- expires_on <= as_of), each capability_id once, points per kind from the
 -- rules of as_of's year.

@@ -19,7 +19,7 @@ dated AS (
     ASOF JOIN level_years y ON c.d >= y.counts_from
 ),
 valid AS (
-    -- each capability once, its kind from its latest achievement (as 090_points)
+    -- each capability once, its kind from its latest achievement (as 091_valid_capabilities)
     SELECT s.partner_id, s.d, v.capability_id, arg_max(v.kind, v.achieved_on) AS kind
     FROM dated s
     JOIN raw_capabilities v

@@ -9,7 +9,7 @@
 -- solution_services on migrated_on and in good standing then is placed at
 -- least at the protected level; `protected` says the protection raised it.
 -- The migrated level is the baseline of the year containing migrated_on
--- (130_audits chains it in as the based_on year's re-leveling).
+-- (131_relevel_chain chains it in as the based_on year's re-leveling).
 WITH migrated AS (
     SELECT p.partner_id, p.legacy_level, m.migrated_on, m.based_on
     FROM raw_partners p
@@ -22,7 +22,7 @@ WITH migrated AS (
 ),
 only_solution_services AS (
     -- the business models the partner is registered in on migrated_on
-    -- (015_business_models.sql) are solution_services alone
+    -- (business_model_periods) are solution_services alone
     SELECT g.partner_id
     FROM migrated g
     JOIN business_model_periods b

@@ -9,7 +9,7 @@
 --                  last re-leveling's outcome, or its reinstatement) and
 --                  every level earned on a day of Y up to ends_on. A partner
 --                  not yet enrolled on ends_on counts at the lowest level.
---   level_after    the migration: its migrated level (120_migration); an
+--   level_after    the migration: its migrated level (120_migration_placements); an
 --                  audit in good standing on audit_on: the level earned on
 --                  ends_on on points and capabilities (promoted, retained or
 --                  demoted against previous_rank); not in good standing:

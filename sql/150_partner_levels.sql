@@ -4,7 +4,7 @@
 -- as_of.
 --
 -- good_standing, earned_level, baseline_level and level are as on as_of
--- (140_level_history's level_days). next_level is the level above `level` in
+-- (142_level_days). next_level is the level above `level` in
 -- as_of's program year (none at the top), and the *_to_next figures are the
 -- points short of its thresholds (0 when met). Capability points carry over
 -- only while the level is not below community (section 5): a partner at the

@@ -1,7 +1,7 @@
 -- RULES.md section 7: earned_level on as_of is the highest level all of whose
 -- requirements hold on as_of, recomputed here from partner_points,
 -- partner_capability_points and valid_capabilities (not from the change
--- points 110_earned_levels evaluates). Terminated partners earn nothing.
+-- points 113_level_evaluations evaluates). Terminated partners earn nothing.
 WITH facts AS (
     SELECT l.partner_id, l.program_year, l.performance_points, l.good_standing, l.earned_level,
            coalesce(c.capability_points, 0) AS capability_points
