@@ -1,8 +1,10 @@
 -- RULES.md section 2: the perpetual cap, per partner and program year,
--- allocated in order of (booked_on, source_id): the booking that crosses the
+-- allocated in order of (earned_on, source_id): the booking that crosses the
 -- cap loses the excess, every later one all its points (base and
--- multipliers). Exempt countries and vendor-terminated bookings are not
--- capped. The running sum runs over the capped events only.
+-- multipliers). An OEM credit of a capped license type takes its place by
+-- its earned_on, reported_on (section 11). Exempt countries and
+-- vendor-terminated bookings are not capped. The running sum runs over the
+-- capped events only.
 WITH capped_events AS (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.business_model, e.points
     FROM booking_events e
@@ -22,7 +24,7 @@ capped AS (
 running AS (
     SELECT c.*, y.cap_max_points AS max_points,
            coalesce(sum(c.points) OVER (PARTITION BY c.partner_id, c.program_year
-                                        ORDER BY c.booked_on, c.source_id, c.source
+                                        ORDER BY c.earned_on, c.source_id, c.source
                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM capped c JOIN rule_years y USING (program_year)
 )
