@@ -194,6 +194,19 @@ func TestOEMCreditNeedsGoodStanding(t *testing.T) {
 	equal(t, "lapsed", rows(t, e, `SELECT partner_id, source, source_id, reason FROM denials`), []string{"LAPSED|oem_credit|O-LAPSED|not_in_good_standing"})
 }
 
+// Section 11: an OEM credit of a capped license type takes part in the cap
+// by its earned_on (reported_on), ordered with the bookings: booked before
+// B1 but reported after it, it is the one that crosses the cap.
+func TestOEMCreditCappedByReportedOn(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-05-10", 400_000, "perpetual")
+	w.oem = append(w.oem, extract.OEMCredit{CreditID: "O1", OEMPartnerID: "OEM1", PartnerID: "P1", CustomerID: "C1",
+		Solution: "vcf", BookedOn: d("2023-05-01"), ReportedOn: d("2023-05-20"), TCV: usd(300_000), Currency: "USD",
+		LicenseType: "perpetual", Tags: []string{}})
+	e := w.run(t, "2023-12-31")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{"B1|base|-|400.00", "O1|base|-|300.00", "O1|perpetual_cap|-|-200.00"})
+}
+
 // Section 1: a partner enrolled mid-year earns from enrolled_on on; a date in
 // no program year earns nothing.
 func TestEnrollmentAndProgramYearBounds(t *testing.T) {
