@@ -224,7 +224,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	reached("raw-replaced")
 	if o.Keep > 0 {
-		res.Pruned, err = publish.Prune(o.Out, o.Keep)
+		res.Pruned, err = publish.Prune(o.Out, o.Keep, res.AsOf)
 		if err != nil {
 			log.Warn("pruning old snapshots", "err", err)
 		}

@@ -49,6 +49,10 @@ type childSpec struct {
 	Keep                       int
 	CrashAt                    string // a step of jobs.Run or of publish's Commit
 	Umask                      int    // set before the run when not 0
+	// FailOp and FailFile fail the publish protocol's FailOp ("write" or
+	// "rename") of a file whose base name starts with FailFile with ENOSPC,
+	// as a full disk would (publish.SetFault).
+	FailOp, FailFile string
 }
 
 func TestMain(m *testing.M) {
@@ -98,6 +102,14 @@ func child(spec string) int {
 		jobs.CrashAt = die
 		publish.SetCrashPoint(die)
 	}
+	if c.FailOp != "" {
+		publish.SetFault(func(op, path string) error {
+			if op == c.FailOp && strings.HasPrefix(filepath.Base(path), c.FailFile) {
+				return syscall.ENOSPC
+			}
+			return nil
+		})
+	}
 	_, err := jobs.Run(context.Background(), jobs.RunOptions{
 		Input: c.Input, Rulebook: c.Rulebook, AsOf: c.AsOf, Out: c.Out, Keep: c.Keep,
 		DuckDB: engine.Settings{Threads: 1},
@@ -110,8 +122,19 @@ func child(spec string) int {
 }
 
 // runChild runs the nightly job in a re-executed test binary and tells
-// whether it was killed by SIGKILL.
+// whether it was killed by SIGKILL; any other failure fails the test.
 func runChild(t *testing.T, c childSpec) (killed bool, stderr string) {
+	t.Helper()
+	killed, code, stderr := runChildCode(t, c)
+	if !killed && code != 0 {
+		t.Fatalf("child run %+v: exit %d\n%s", c, code, stderr)
+	}
+	return killed, stderr
+}
+
+// runChildCode runs the nightly job in a re-executed test binary and
+// returns whether it was killed by SIGKILL, else its exit code.
+func runChildCode(t *testing.T, c childSpec) (killed bool, code int, stderr string) {
 	t.Helper()
 	spec, _ := json.Marshal(c)
 	cmd := exec.Command(os.Args[0])
@@ -122,14 +145,14 @@ func runChild(t *testing.T, c childSpec) (killed bool, stderr string) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true, errBuf.String()
+			return true, 0, errBuf.String()
 		}
-		t.Fatalf("child run %+v: %v\n%s", c, err, errBuf.String())
+		return false, ee.ExitCode(), errBuf.String()
 	}
 	if err != nil {
 		t.Fatalf("child run %+v: %v", c, err)
 	}
-	return false, errBuf.String()
+	return false, 0, errBuf.String()
 }
 
 // raceEnabled is set by race_test.go: the binary is then built with -race

@@ -1,0 +1,113 @@
+package hardening_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"tally/jobs"
+	"tally/pipeline/engine"
+)
+
+// TestFullDiskAtPointerMoveExitAgrees fails `tally run` where a full disk
+// would once its snapshot is staged: in writing latest aside, in renaming
+// current and in renaming latest (a child process with publish.SetFault).
+// The exit code and the lake must agree: exit 1 and the lake as it was
+// (as_of=A the latest, no as_of=B), and the next run publishes B. Issue 26,
+// item 4: the snapshot was published and latest not moved, with exit 1.
+func TestFullDiskAtPointerMoveExitAgrees(t *testing.T) {
+	t.Parallel()
+	base := template(t, asOfA)
+	before := checkLake(t, base)
+	for _, f := range []struct{ op, file string }{
+		{"write", ".latest.tmp-"}, {"rename", "current"}, {"rename", "latest"},
+	} {
+		t.Run(f.op+" "+f.file, func(t *testing.T) {
+			t.Parallel()
+			lake := copyLake(t, base)
+			killed, code, stderr := runChildCode(t, childSpec{Input: example, Rulebook: rulebook, AsOf: asOfB, Out: lake,
+				FailOp: f.op, FailFile: f.file})
+			if killed || code != jobs.ExitFailed {
+				t.Fatalf("killed %v, exit %d, want exit %d:\n%s", killed, code, jobs.ExitFailed, stderr)
+			}
+			after := checkLake(t, lake)
+			if _, ok := after.Snapshots[asOfB]; ok {
+				t.Errorf("exit %d, yet as_of=%s is published:\n%s", code, asOfB, stderr)
+			}
+			if after.Latest != asOfA || after.Current != asOfA {
+				t.Errorf("exit %d, yet latest = %s and current = %s, want %s", code, after.Latest, after.Current, asOfA)
+			}
+			if err := sameFiles("as_of="+asOfA+" tables", after.tables(asOfA), before.tables(asOfA)); err != nil {
+				t.Error(err)
+			}
+			run(t, example, asOfB, lake, 0)
+			final := checkLake(t, lake)
+			if final.Latest != asOfB || final.Current != asOfB || len(final.Leftovers) > 0 {
+				t.Errorf("the next run: latest %s, current %s, debris %v", final.Latest, final.Current, final.Leftovers)
+			}
+		})
+	}
+}
+
+// TestBackfillWithKeepOneKeepsItsSnapshot runs a backfill (an as_of older
+// than latest) with --keep 1: the run must keep the snapshot it published,
+// along with latest's. Issue 26, item 6: it deleted it and exited 0.
+func TestBackfillWithKeepOneKeepsItsSnapshot(t *testing.T) {
+	t.Parallel()
+	lake := copyLake(t, template(t, asOfA, asOfB))
+	const backfill = "2024-03-31"
+	res := run(t, example, backfill, lake, 1)
+	if _, err := os.Stat(res.Snapshot); err != nil {
+		t.Errorf("the backfill exited 0 but its snapshot is gone (pruned %v): %v", res.Pruned, err)
+	}
+	after := checkLake(t, lake)
+	if _, ok := after.Snapshots[backfill]; !ok {
+		t.Errorf("as_of=%s not in the lake: %v", backfill, after.Snapshots)
+	}
+	if _, ok := after.Snapshots[asOfA]; ok {
+		t.Errorf("--keep 1 kept as_of=%s, which is neither latest nor the run's", asOfA)
+	}
+	if after.Latest != asOfB || after.Current != asOfB {
+		t.Errorf("latest %s, current %s, want %s", after.Latest, after.Current, asOfB)
+	}
+}
+
+// TestDamagedPointersAreRebuilt damages latest and current and deletes the
+// newest snapshot, then runs the nightly job: it must publish (exit 0) and
+// leave latest and current naming complete snapshots. Issue 26, item 7: an
+// empty or garbage latest made every run exit 1, and after the newest
+// snapshot directory was deleted latest and current kept naming it.
+func TestDamagedPointersAreRebuilt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, lake string)
+		asOf   string // the run after the damage
+		want   string // latest and current after it
+	}{
+		{"empty latest", func(t *testing.T, lake string) { write(t, filepath.Join(lake, "latest"), "") }, asOfA, asOfB},
+		{"garbage latest", func(t *testing.T, lake string) { write(t, filepath.Join(lake, "latest"), "garbage\x00\n") }, asOfA, asOfB},
+		{"newest snapshot deleted", func(t *testing.T, lake string) {
+			if err := os.RemoveAll(filepath.Join(lake, "snapshots", "as_of="+asOfB)); err != nil {
+				t.Fatal(err)
+			}
+		}, "2024-03-31", asOfA}, // the newest left; a backfill leaves latest alone
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			lake := copyLake(t, template(t, asOfA, asOfB))
+			tt.damage(t, lake)
+			_, err := jobs.Run(context.Background(), jobs.RunOptions{Input: example, Rulebook: rulebook, AsOf: tt.asOf, Out: lake,
+				DuckDB: engine.Settings{Threads: 1}})
+			if code := jobs.ExitCode(err); code != jobs.ExitOK {
+				t.Fatalf("run after %s: exit %d: %v", tt.name, code, err)
+			}
+			after := checkLake(t, lake) // latest and current name complete snapshots
+			if after.Latest != tt.want || after.Current != tt.want {
+				t.Errorf("latest %s, current %s, want %s", after.Latest, after.Current, tt.want)
+			}
+		})
+	}
+}
