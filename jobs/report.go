@@ -46,7 +46,7 @@ func Report(ctx context.Context, o ReportOptions) (*ReportResult, error) {
 	for _, n := range r.Notes {
 		log.Warn(n)
 	}
-	files, err := r.Write(o.Out)
+	files, err := r.Write(ctx, o.Out)
 	if err != nil {
 		return nil, err
 	}

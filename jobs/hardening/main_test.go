@@ -53,6 +53,9 @@ type childSpec struct {
 	// "rename") of a file whose base name starts with FailFile with ENOSPC,
 	// as a full disk would (publish.SetFault).
 	FailOp, FailFile string
+	// Report, when set, makes the child write the report of this program
+	// year from the lake Out (tally report) instead of running the job.
+	Report string
 }
 
 func TestMain(m *testing.M) {
@@ -80,7 +83,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// child is the re-executed test binary: `tally run` with a crash hook that
+// child is the re-executed test binary: `tally run` (or `tally report`) with a crash hook that
 // SIGKILLs the process when the run reaches spec.CrashAt, as the OOM killer
 // or `kill -9` would: no deferred cleanup, no lock release.
 func child(spec string) int {
@@ -110,11 +113,16 @@ func child(spec string) int {
 			return nil
 		})
 	}
-	_, err := jobs.Run(context.Background(), jobs.RunOptions{
-		Input: c.Input, Rulebook: c.Rulebook, AsOf: c.AsOf, Out: c.Out, Keep: c.Keep,
-		DuckDB: engine.Settings{Threads: 1},
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var err error
+	if c.Report != "" {
+		_, err = jobs.Report(context.Background(), jobs.ReportOptions{ProgramYear: c.Report, Out: c.Out, Logger: log})
+	} else {
+		_, err = jobs.Run(context.Background(), jobs.RunOptions{
+			Input: c.Input, Rulebook: c.Rulebook, AsOf: c.AsOf, Out: c.Out, Keep: c.Keep,
+			DuckDB: engine.Settings{Threads: 1}, Logger: log,
+		})
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tally:", err)
 	}

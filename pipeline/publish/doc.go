@@ -55,6 +55,11 @@
 //     disk is kept, even an older one (an operator's rollback).
 //   - current, when it does not point where latest does: re-pointed.
 //
+// Other directories of the lake that are replaced whole (the program-year
+// reports under DIR/reports/) are published by PublishDir, the same way:
+// written aside, put in place by ReplaceDir, under the lock of their parent
+// directory, whose stale staging directories it removes first.
+//
 // Recovery, Commit and Prune assume the caller holds the lake's lock: they
 // delete other runs' leftovers, which is only safe when no other writer runs.
 package publish
