@@ -109,6 +109,7 @@ func runCommand() *cobra.Command {
 	f.StringVar(&o.AsOf, "as-of", "", "snapshot date YYYY-MM-DD (required)")
 	f.StringVar(&o.Out, "out", "output", "the lake directory")
 	f.BoolVar(&o.Strict, "strict", false, "publish nothing and exit 3 if any row is rejected")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "publish even when no partner is accepted (otherwise exit 2, nothing published)")
 	f.IntVar(&o.Keep, "keep", 0, "keep only the newest N snapshots (0 keeps all)")
 	f.DurationVar(&o.Wait, "wait", 0, "wait this long for another run holding the lake's lock (0: fail at once)")
 	duckdbFlags(c, &o.DuckDB)

@@ -2,6 +2,7 @@ package hardening_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,47 @@ func TestExplainAndReportDuringRepublish(t *testing.T) {
 				t.Fatalf("%s during a republish: %v", rd.name, err)
 			}
 		})
+	}
+}
+
+// TestHeaderOnlyPartnersRefused runs the nightly job on the example with a
+// partners.csv that holds only its header: it must exit 2 naming the file
+// and publish nothing, unless --allow-empty asks for the empty program.
+// Issue 26, item 10: the empty program became the latest snapshot, exit 0.
+func TestHeaderOnlyPartnersRefused(t *testing.T) {
+	t.Parallel()
+	landing := filepath.Join(t.TempDir(), "landing")
+	if err := os.CopyFS(landing, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(landing, "partners.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(b), "\n")
+	write(t, filepath.Join(landing, "partners.csv"), header+"\n")
+
+	lakeDir := copyLake(t, template(t, asOfA))
+	before := checkLake(t, lakeDir)
+	_, err = jobs.Run(context.Background(), jobs.RunOptions{Input: landing, Rulebook: rulebook, AsOf: asOfB, Out: lakeDir,
+		DuckDB: engine.Settings{Threads: 1}})
+	if code := jobs.ExitCode(err); code != jobs.ExitUsage || !strings.Contains(fmt.Sprint(err), "partners.csv") {
+		t.Fatalf("exit %d (%v), want %d naming partners.csv", code, err, jobs.ExitUsage)
+	}
+	after := checkLake(t, lakeDir)
+	if len(after.Snapshots) != 1 || after.Latest != asOfA {
+		t.Errorf("a refused run published: snapshots %v, latest %s", after.Snapshots, after.Latest)
+	}
+	if err := sameFiles("raw/", after.Raw, before.Raw); err != nil {
+		t.Errorf("a refused run replaced raw/: %v", err)
+	}
+
+	res, err := jobs.Run(context.Background(), jobs.RunOptions{Input: landing, Rulebook: rulebook, AsOf: asOfB, Out: lakeDir,
+		AllowEmpty: true, DuckDB: engine.Settings{Threads: 1}})
+	if err != nil {
+		t.Fatalf("--allow-empty: %v", err)
+	}
+	if after := checkLake(t, lakeDir); after.Latest != asOfB || after.Snapshots[asOfB].RunID != res.RunID {
+		t.Errorf("--allow-empty did not publish the empty program: latest %s", after.Latest)
 	}
 }
