@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"tally/jobs"
+	"tally/jobs/schedule"
 	"tally/pipeline/engine"
 	"tally/pipeline/extract"
 	"tally/pipeline/lake"
@@ -572,7 +573,7 @@ func scheduleCommand() *cobra.Command {
 	var o jobs.ScheduleOptions
 	c := &cobra.Command{
 		Use:   "schedule --config FILE",
-		Short: "Run jobs on cron schedules until stopped (SIGTERM finishes the current job)",
+		Short: "Run jobs on cron schedules until stopped (SIGTERM cancels the running job)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger()
@@ -585,6 +586,7 @@ func scheduleCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&o.Config, "config", "", "jobs YAML, e.g. fixtures/jobs.yaml (required)")
 	c.Flags().DurationVar(&o.Wait, "wait", 30*time.Minute, "how long a job waits for another run's lock on the lake")
+	c.Flags().DurationVar(&o.StopTimeout, "stop-timeout", schedule.DefaultStopTimeout, "on SIGTERM, how long to wait for the cancelled job before exiting 1 without it")
 	duckdbFlags(c, &o.DuckDB)
 	rangeFlags(c, &o.DuckDB)
 	_ = c.MarkFlagRequired("config")
