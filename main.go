@@ -38,13 +38,64 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := rootCommand()
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, rootCommand(), os.Args[1:])
+	stop()
+	code := jobs.ExitCode(err)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tally:", err)
+		logError(os.Stderr, os.Args[1:], err, code)
 	}
-	os.Exit(jobs.ExitCode(err))
+	os.Exit(code)
+}
+
+// execute runs the command line args. An error that comes before any
+// command's own code runs is cobra's (an unknown command, a missing or
+// extra argument, a required flag not set): bad usage, exit 2.
+func execute(ctx context.Context, root *cobra.Command, args []string) error {
+	started := false
+	markStarted(root, &started)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && !started && !errors.Is(err, jobs.ErrUsage) {
+		err = fmt.Errorf("%w (see `%s --help`): %w", err, cmd.CommandPath(), jobs.ErrUsage)
+	}
+	return err
+}
+
+// markStarted wraps the RunE of c and of every command under it to set
+// *started when it begins.
+func markStarted(c *cobra.Command, started *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*started = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markStarted(sub, started)
+	}
+}
+
+// logError writes the error that ends the command: one line "tally: ...",
+// or with --log-format json a JSON log record like every other line on
+// stderr. args give --log-format when parsing stopped before it.
+func logError(w io.Writer, args []string, err error, code int) {
+	format := logFormat
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "--log-format" && i+1 < len(args):
+			format = args[i+1]
+		case strings.HasPrefix(a, "--log-format="):
+			format = strings.TrimPrefix(a, "--log-format=")
+		}
+	}
+	if format == "json" {
+		slog.New(slog.NewJSONHandler(w, nil)).Error("tally failed", "err", err.Error(), "exit_code", code)
+		return
+	}
+	fmt.Fprintln(w, "tally:", err)
 }
 
 func rootCommand() *cobra.Command {
@@ -74,13 +125,27 @@ func newLogger() (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: %w", logLevel, jobs.ErrUsage)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
 	switch logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		log = slog.New(slog.NewTextHandler(os.Stderr, opts))
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		log = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json: %w", logFormat, jobs.ErrUsage)
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json: %w", logFormat, jobs.ErrUsage)
+	// Packages without a logger of their own (publish's recovery) log to
+	// the default one: the same format and level.
+	slog.SetDefault(log)
+	return log, nil
+}
+
+// progress is the spinner for a terminal, and none under JSON logs.
+func progress() jobs.Progress {
+	if logFormat != "text" {
+		return jobs.NoProgress{}
+	}
+	return jobs.TerminalProgress(os.Stderr)
 }
 
 func runCommand() *cobra.Command {
@@ -95,7 +160,7 @@ func runCommand() *cobra.Command {
 				return err
 			}
 			o.Logger = log
-			o.Progress = jobs.TerminalProgress(os.Stderr)
+			o.Progress = progress()
 			res, err := jobs.Run(cmd.Context(), o)
 			if res != nil && (err == nil || errors.Is(err, jobs.ErrStrict)) {
 				printRun(os.Stdout, res)
@@ -238,15 +303,21 @@ func validateCommand() *cobra.Command {
 				return err
 			}
 			o.Logger = log
+			o.RejectedRows = shownRejects
+			if asJSON {
+				o.RejectedRows = -1
+			}
 			res, err := jobs.Validate(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
+			w := cmd.OutOrStdout()
 			if asJSON {
-				printJSON(os.Stdout, res)
-			} else {
-				printTables(os.Stdout, res.Tables)
+				printJSON(w, res)
+				return nil
 			}
+			printTables(w, res.Tables)
+			printRejects(w, res.RejectedRows, res.Rejects)
 			return nil
 		},
 	}
@@ -256,6 +327,28 @@ func validateCommand() *cobra.Command {
 	_ = c.MarkFlagRequired("input")
 	_ = c.MarkFlagRequired("rulebook")
 	return c
+}
+
+// shownRejects is how many rejected rows `tally validate` prints; --json
+// gives them all.
+const shownRejects = 20
+
+// printRejects lists rejected rows, one a line, and how many are not shown.
+func printRejects(w io.Writer, rows []extract.Reject, total int64) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nfirst %d rejected rows:\n", len(rows))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "table\trow\tkey\treason\tdetail")
+	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", r.Table, r.RowNumber, clean.Replace(r.Key), r.Reason, clean.Replace(r.Detail))
+	}
+	tw.Flush()
+	if more := total - int64(len(rows)); more > 0 {
+		fmt.Fprintf(w, "... and %d more (all of them with --json)\n", more)
+	}
 }
 
 // notBuilt is the answer of a command whose issue is still open.

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -192,7 +194,11 @@ func defaults() Rulebook {
 func Load(path string) (*Rulebook, error) {
 	data, err := configfile.Read(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "cannot be read: " + err.Error(), Err: err}
+		reason := strings.TrimPrefix(err.Error(), path+": ")
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			reason = pe.Err.Error()
+		}
+		return nil, &Error{File: path, Msg: "cannot be read: " + reason, Err: err}
 	}
 	return Parse(path, data)
 }
