@@ -37,14 +37,21 @@ func PublishDir(ctx context.Context, dst string, wait time.Duration, fill func(d
 	if !filepath.IsLocal(name) || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("publish: directory name %q: %w", name, ErrInvalid)
 	}
+	// A new parent is readable by dashboards whatever the umask; an
+	// existing one keeps the mode its owner gave it.
+	if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(parent, dirPerm); err != nil {
+			return fmt.Errorf("publish: mkdir %q: %w", parent, err)
+		}
+		if err := os.Chmod(parent, dirPerm); err != nil {
+			return fmt.Errorf("publish: chmod %q: %w", parent, err)
+		}
+	}
 	lock, err := Lock(ctx, parent, wait)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, lock.Release()) }()
-	if err := os.Chmod(parent, dirPerm); err != nil {
-		return fmt.Errorf("publish: chmod %q: %w", parent, err)
-	}
 	if err := recoverDirs(parent); err != nil {
 		return err
 	}

@@ -116,9 +116,6 @@ const writeWait = 2 * time.Minute
 // new one, never a mix or none.
 func (r *Report) Write(ctx context.Context, lakeDir string) ([]string, error) {
 	dst := Dir(lakeDir, r.ProgramYear)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	names := []string{"report.html"}
 	for _, s := range r.Sections {
 		names = append(names, s.ID+".csv")
