@@ -338,7 +338,11 @@ func printRejects(w io.Writer, rows []extract.Reject, total int64) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nfirst %d rejected rows:\n", len(rows))
+	if int64(len(rows)) < total {
+		fmt.Fprintf(w, "\nfirst %d rejected rows:\n", len(rows))
+	} else {
+		fmt.Fprintln(w, "\nrejected rows:")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "table\trow\tkey\treason\tdetail")
 	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
