@@ -5,7 +5,7 @@ BIN       := bin/tally
 AS_OF     ?= 2024-06-30
 export CGO_ENABLED := 1
 
-.PHONY: build test run bench lint fuzz clean pg-fixtures
+.PHONY: build test run bench lint fuzz clean pg-fixtures soak
 
 build: ## bin/tally
 	$(GO) build -tags=$(TAGS) -o $(BIN) .
@@ -18,6 +18,11 @@ run: build ## the nightly job on the shipped example, published under output/
 
 bench: build ## the nightly run against the engine floor at BENCH_SIZES bookings (see BENCHMARKS.md)
 	$(GO) run -tags=$(TAGS) ./tools/bench
+
+SOAK_TIME ?= 10m
+
+soak: ## tally schedule publishing every minute for SOAK_TIME while query, explain and report loop (not in make test; docs/faults.md)
+	TALLY_SOAK=$(SOAK_TIME) $(GO) test -tags=$(TAGS) -count=1 -timeout 60m -run '^TestSoak$$' -v ./jobs/hardening
 
 # PG_URL: postgres://user:password@host:port/database (default: the tests'
 # server, TALLY_TEST_PG); passed in the environment so make never prints it.

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"tally/jobs"
+	"tally/jobs/schedule"
 	"tally/pipeline/engine"
 	"tally/pipeline/extract"
 	"tally/pipeline/lake"
@@ -39,13 +40,64 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := rootCommand()
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, rootCommand(), os.Args[1:])
+	stop()
+	code := jobs.ExitCode(err)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tally:", err)
+		logError(os.Stderr, os.Args[1:], err, code)
 	}
-	os.Exit(jobs.ExitCode(err))
+	os.Exit(code)
+}
+
+// execute runs the command line args. An error that comes before any
+// command's own code runs is cobra's (an unknown command, a missing or
+// extra argument, a required flag not set): bad usage, exit 2.
+func execute(ctx context.Context, root *cobra.Command, args []string) error {
+	started := false
+	markStarted(root, &started)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && !started && !errors.Is(err, jobs.ErrUsage) {
+		err = fmt.Errorf("%w (see `%s --help`): %w", err, cmd.CommandPath(), jobs.ErrUsage)
+	}
+	return err
+}
+
+// markStarted wraps the RunE of c and of every command under it to set
+// *started when it begins.
+func markStarted(c *cobra.Command, started *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*started = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markStarted(sub, started)
+	}
+}
+
+// logError writes the error that ends the command: one line "tally: ...",
+// or with --log-format json a JSON log record like every other line on
+// stderr. args give --log-format when parsing stopped before it.
+func logError(w io.Writer, args []string, err error, code int) {
+	format := logFormat
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "--log-format" && i+1 < len(args):
+			format = args[i+1]
+		case strings.HasPrefix(a, "--log-format="):
+			format = strings.TrimPrefix(a, "--log-format=")
+		}
+	}
+	if format == "json" {
+		slog.New(slog.NewJSONHandler(w, nil)).Error("tally failed", "err", err.Error(), "exit_code", code)
+		return
+	}
+	fmt.Fprintln(w, "tally:", err)
 }
 
 func rootCommand() *cobra.Command {
@@ -75,13 +127,27 @@ func newLogger() (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: %w", logLevel, jobs.ErrUsage)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
 	switch logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		log = slog.New(slog.NewTextHandler(os.Stderr, opts))
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		log = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json: %w", logFormat, jobs.ErrUsage)
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json: %w", logFormat, jobs.ErrUsage)
+	// Packages without a logger of their own (publish's recovery) log to
+	// the default one: the same format and level.
+	slog.SetDefault(log)
+	return log, nil
+}
+
+// progress is the spinner for a terminal, and none under JSON logs.
+func progress() jobs.Progress {
+	if logFormat != "text" {
+		return jobs.NoProgress{}
+	}
+	return jobs.TerminalProgress(os.Stderr)
 }
 
 func runCommand() *cobra.Command {
@@ -96,7 +162,7 @@ func runCommand() *cobra.Command {
 				return err
 			}
 			o.Logger = log
-			o.Progress = jobs.TerminalProgress(os.Stderr)
+			o.Progress = progress()
 			res, err := jobs.Run(cmd.Context(), o)
 			if res != nil && (err == nil || errors.Is(err, jobs.ErrStrict)) {
 				printRun(os.Stdout, res)
@@ -111,6 +177,7 @@ func runCommand() *cobra.Command {
 	f.StringVar(&o.AsOf, "as-of", "", "snapshot date YYYY-MM-DD (required)")
 	f.StringVar(&o.Out, "out", "output", "the lake directory")
 	f.BoolVar(&o.Strict, "strict", false, "publish nothing and exit 3 if any row is rejected")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "publish even when no partner is accepted (otherwise exit 2, nothing published)")
 	f.IntVar(&o.Keep, "keep", 0, "keep only the newest N snapshots (0 keeps all)")
 	f.DurationVar(&o.Wait, "wait", 0, "wait this long for another run holding the lake's lock (0: fail at once)")
 	duckdbFlags(c, &o.DuckDB)
@@ -229,15 +296,21 @@ func validateCommand() *cobra.Command {
 				return err
 			}
 			o.Logger = log
+			o.RejectedRows = shownRejects
+			if asJSON {
+				o.RejectedRows = -1
+			}
 			res, err := jobs.Validate(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
+			w := cmd.OutOrStdout()
 			if asJSON {
-				printJSON(os.Stdout, res)
-			} else {
-				printTables(os.Stdout, res.Tables)
+				printJSON(w, res)
+				return nil
 			}
+			printTables(w, res.Tables)
+			printRejects(w, res.RejectedRows, res.Rejects)
 			return nil
 		},
 	}
@@ -247,6 +320,32 @@ func validateCommand() *cobra.Command {
 	_ = c.MarkFlagRequired("input")
 	_ = c.MarkFlagRequired("rulebook")
 	return c
+}
+
+// shownRejects is how many rejected rows `tally validate` prints; --json
+// gives them all.
+const shownRejects = 20
+
+// printRejects lists rejected rows, one a line, and how many are not shown.
+func printRejects(w io.Writer, rows []extract.Reject, total int64) {
+	if len(rows) == 0 {
+		return
+	}
+	if int64(len(rows)) < total {
+		fmt.Fprintf(w, "\nfirst %d rejected rows:\n", len(rows))
+	} else {
+		fmt.Fprintln(w, "\nrejected rows:")
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "table\trow\tkey\treason\tdetail")
+	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", r.Table, r.RowNumber, clean.Replace(r.Key), r.Reason, clean.Replace(r.Detail))
+	}
+	tw.Flush()
+	if more := total - int64(len(rows)); more > 0 {
+		fmt.Fprintf(w, "... and %d more (all of them with --json)\n", more)
+	}
 }
 
 // notBuilt is the answer of a command whose issue is still open.
@@ -564,7 +663,7 @@ func scheduleCommand() *cobra.Command {
 	var o jobs.ScheduleOptions
 	c := &cobra.Command{
 		Use:   "schedule --config FILE",
-		Short: "Run jobs on cron schedules until stopped (SIGTERM finishes the current job)",
+		Short: "Run jobs on cron schedules until stopped (SIGTERM cancels the running job)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger()
@@ -577,6 +676,7 @@ func scheduleCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&o.Config, "config", "", "jobs YAML, e.g. fixtures/jobs.yaml (required)")
 	c.Flags().DurationVar(&o.Wait, "wait", 30*time.Minute, "how long a job waits for another run's lock on the lake")
+	c.Flags().DurationVar(&o.StopTimeout, "stop-timeout", schedule.DefaultStopTimeout, "on SIGTERM, how long to wait for the cancelled job before exiting 1 without it")
 	duckdbFlags(c, &o.DuckDB)
 	_ = c.MarkFlagRequired("config")
 	return c

@@ -34,6 +34,9 @@ var (
 	ErrStrict = errors.New("rows were rejected and --strict is set")
 	// ErrChecks marks a run stopped by failing audit checks: exit 1.
 	ErrChecks = errors.New("audit checks failed")
+	// ErrNoPartners marks a run whose inputs hold no accepted partner,
+	// refused without --allow-empty: exit 2.
+	ErrNoPartners = errors.New("no partner accepted")
 )
 
 // ExitCode maps an error from a job to the exit code of CONTRACT.md.
@@ -43,7 +46,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrStrict):
 		return ExitRejects
-	case errors.Is(err, ErrUsage), errors.Is(err, rulebook.ErrInvalid), errors.Is(err, extract.ErrInput):
+	case errors.Is(err, ErrUsage), errors.Is(err, rulebook.ErrInvalid), errors.Is(err, extract.ErrInput),
+		errors.Is(err, ErrNoPartners):
 		return ExitUsage
 	}
 	return ExitFailed

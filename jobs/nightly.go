@@ -31,6 +31,10 @@ type RunOptions struct {
 	Logger   *slog.Logger
 	Progress Progress         // nil = none
 	Now      func() time.Time // for tests; nil = time.Now
+
+	// AllowEmpty publishes a run that accepted no partner; without it such
+	// a run is refused (ErrNoPartners, exit 2) and publishes nothing.
+	AllowEmpty bool
 }
 
 // RunResult is what `tally run` reports on stdout.
@@ -154,6 +158,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	debug.FreeOSMemory()
 	step("extract", t0)
 	reached("extracted")
+	if err := noPartners(landed.Tables, o.AllowEmpty); err != nil {
+		return res, err
+	}
 	if o.Strict && landed.Rejects > 0 {
 		return res, fmt.Errorf("%d rows rejected (see `tally validate`): %w", landed.Rejects, ErrStrict)
 	}
@@ -224,7 +231,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	reached("raw-replaced")
 	if o.Keep > 0 {
-		res.Pruned, err = publish.Prune(o.Out, o.Keep)
+		res.Pruned, err = publish.Prune(o.Out, o.Keep, res.AsOf)
 		if err != nil {
 			log.Warn("pruning old snapshots", "err", err)
 		}
@@ -232,6 +239,20 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	reached("done")
 	log.Info("run published", "snapshot", res.Snapshot, "rejected", res.Rejected)
 	return res, nil
+}
+
+// noPartners refuses a run that accepted no partner unless allowEmpty: an
+// empty partners file (a header only, or every row rejected) is far more
+// likely a failed export than a program without partners, and published
+// it would become the latest snapshot.
+func noPartners(tables []extract.TableResult, allowEmpty bool) error {
+	for _, t := range tables {
+		if t.Table == "partners" && t.Accepted == 0 && !allowEmpty {
+			return fmt.Errorf("%s: no partner accepted (%d rows read, %d rejected); nothing published (--allow-empty publishes an empty program): %w",
+				t.File, t.RowsRead, t.Rejected, ErrNoPartners)
+		}
+	}
+	return nil
 }
 
 func failedChecks(cs []engine.Check) []engine.Check {

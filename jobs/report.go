@@ -39,14 +39,14 @@ func Report(ctx context.Context, o ReportOptions) (*ReportResult, error) {
 	if o.ProgramYear == "" {
 		return nil, fmt.Errorf("--program-year is required: %w", ErrUsage)
 	}
-	r, err := report.Build(ctx, o.Out, o.ProgramYear)
+	r, err := readAgain(ctx, func() (*report.Report, error) { return report.Build(ctx, o.Out, o.ProgramYear) })
 	if err != nil {
 		return nil, lakeError(err)
 	}
 	for _, n := range r.Notes {
 		log.Warn(n)
 	}
-	files, err := r.Write(o.Out)
+	files, err := r.Write(ctx, o.Out)
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +73,14 @@ func Explain(ctx context.Context, o ExplainOptions) (*report.Explanation, error)
 			return nil, err
 		}
 	}
-	s, err := lake.Open(ctx, o.Out, o.AsOf)
-	if err != nil {
-		return nil, lakeError(err)
-	}
-	defer s.Close()
-	return report.Explain(ctx, s, o.Partner)
+	return readAgain(ctx, func() (*report.Explanation, error) {
+		s, err := lake.Open(ctx, o.Out, o.AsOf)
+		if err != nil {
+			return nil, lakeError(err)
+		}
+		defer s.Close()
+		return report.Explain(ctx, s, o.Partner)
+	})
 }
 
 // QueryOptions are the flags of `tally query`.
@@ -98,12 +100,23 @@ func Query(ctx context.Context, o QueryOptions) (*lake.Result, error) {
 			return nil, err
 		}
 	}
-	// A run that republishes the snapshot during the query makes it fail
-	// rather than answer from two versions: ask the new version.
+	return readAgain(ctx, func() (*lake.Result, error) { return query(ctx, o) })
+}
+
+// readAttempts bounds how often readAgain reads a snapshot that keeps
+// being replaced.
+const readAttempts = 3
+
+// readAgain runs read (which opens a snapshot of the lake and reads it)
+// again when a run republished the snapshot while it was read: such a
+// read fails with lake.ErrSnapshotReplaced rather than answer from two
+// versions, and the new version is there to read. Query, Explain and
+// Report share it.
+func readAgain[T any](ctx context.Context, read func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
-		res, err := query(ctx, o)
-		if !errors.Is(err, lake.ErrSnapshotReplaced) || attempt == 3 {
-			return res, err
+		v, err := read()
+		if !errors.Is(err, lake.ErrSnapshotReplaced) || attempt == readAttempts || ctx.Err() != nil {
+			return v, err
 		}
 	}
 }

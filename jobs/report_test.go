@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -136,8 +137,12 @@ func TestReportJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(filepath.Join(dir, "reports"))
-	if len(entries) != 1 {
-		t.Errorf("reports/ holds %d entries, want 1", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{".lock", "program_year=FY25"}; !slices.Equal(names, want) {
+		t.Errorf("reports/ holds %q, want %q (the writers' lock and the report)", names, want)
 	}
 	laketest.SameFiles(t, before, laketest.Files(t, filepath.Join(dir, "snapshots")))
 

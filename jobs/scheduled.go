@@ -18,10 +18,16 @@ type ScheduleOptions struct {
 	Wait   time.Duration // how long a job waits for the lake's lock
 	DuckDB engine.Settings
 	Logger *slog.Logger
+
+	// StopTimeout is how long a stop waits for the cancelled running job
+	// (0: schedule.DefaultStopTimeout).
+	StopTimeout time.Duration
 }
 
 // Schedule runs the jobs of the config on their cron schedules until ctx is
-// cancelled (SIGTERM or SIGINT): the running job finishes, then it returns.
+// cancelled (SIGTERM or SIGINT): the running job is then cancelled (a run
+// publishes nothing, and is caught up on the next start) and Schedule
+// returns once it has stopped, or with an error after o.StopTimeout.
 // nightly publishes the snapshot for today; migrate and relevel publish the
 // snapshot of migration.on and of each audit_on (the days the rulebook
 // names); report follows an audit.
@@ -59,7 +65,7 @@ func Schedule(ctx context.Context, o ScheduleOptions) error {
 			return err
 		}
 	}
-	return schedule.Run(ctx, cfg, runner, schedule.Options{Logger: log})
+	return schedule.Run(ctx, cfg, runner, schedule.Options{Logger: log, StopTimeout: o.StopTimeout})
 }
 
 // dueGate says on which days a job of a kind has work: nightly every day,

@@ -49,6 +49,13 @@ type childSpec struct {
 	Keep                       int
 	CrashAt                    string // a step of jobs.Run or of publish's Commit
 	Umask                      int    // set before the run when not 0
+	// FailOp and FailFile fail the publish protocol's FailOp ("write" or
+	// "rename") of a file whose base name starts with FailFile with ENOSPC,
+	// as a full disk would (publish.SetFault).
+	FailOp, FailFile string
+	// Report, when set, makes the child write the report of this program
+	// year from the lake Out (tally report) instead of running the job.
+	Report string
 }
 
 func TestMain(m *testing.M) {
@@ -76,7 +83,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// child is the re-executed test binary: `tally run` with a crash hook that
+// child is the re-executed test binary: `tally run` (or `tally report`) with a crash hook that
 // SIGKILLs the process when the run reaches spec.CrashAt, as the OOM killer
 // or `kill -9` would: no deferred cleanup, no lock release.
 func child(spec string) int {
@@ -98,11 +105,24 @@ func child(spec string) int {
 		jobs.CrashAt = die
 		publish.SetCrashPoint(die)
 	}
-	_, err := jobs.Run(context.Background(), jobs.RunOptions{
-		Input: c.Input, Rulebook: c.Rulebook, AsOf: c.AsOf, Out: c.Out, Keep: c.Keep,
-		DuckDB: engine.Settings{Threads: 1},
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	if c.FailOp != "" {
+		publish.SetFault(func(op, path string) error {
+			if op == c.FailOp && strings.HasPrefix(filepath.Base(path), c.FailFile) {
+				return syscall.ENOSPC
+			}
+			return nil
+		})
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var err error
+	if c.Report != "" {
+		_, err = jobs.Report(context.Background(), jobs.ReportOptions{ProgramYear: c.Report, Out: c.Out, Logger: log})
+	} else {
+		_, err = jobs.Run(context.Background(), jobs.RunOptions{
+			Input: c.Input, Rulebook: c.Rulebook, AsOf: c.AsOf, Out: c.Out, Keep: c.Keep,
+			DuckDB: engine.Settings{Threads: 1}, Logger: log,
+		})
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tally:", err)
 	}
@@ -110,8 +130,19 @@ func child(spec string) int {
 }
 
 // runChild runs the nightly job in a re-executed test binary and tells
-// whether it was killed by SIGKILL.
+// whether it was killed by SIGKILL; any other failure fails the test.
 func runChild(t *testing.T, c childSpec) (killed bool, stderr string) {
+	t.Helper()
+	killed, code, stderr := runChildCode(t, c)
+	if !killed && code != 0 {
+		t.Fatalf("child run %+v: exit %d\n%s", c, code, stderr)
+	}
+	return killed, stderr
+}
+
+// runChildCode runs the nightly job in a re-executed test binary and
+// returns whether it was killed by SIGKILL, else its exit code.
+func runChildCode(t *testing.T, c childSpec) (killed bool, code int, stderr string) {
 	t.Helper()
 	spec, _ := json.Marshal(c)
 	cmd := exec.Command(os.Args[0])
@@ -122,14 +153,14 @@ func runChild(t *testing.T, c childSpec) (killed bool, stderr string) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true, errBuf.String()
+			return true, 0, errBuf.String()
 		}
-		t.Fatalf("child run %+v: %v\n%s", c, err, errBuf.String())
+		return false, ee.ExitCode(), errBuf.String()
 	}
 	if err != nil {
 		t.Fatalf("child run %+v: %v", c, err)
 	}
-	return false, errBuf.String()
+	return false, 0, errBuf.String()
 }
 
 // raceEnabled is set by race_test.go: the binary is then built with -race

@@ -1,9 +1,10 @@
 package schedule
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"tally/pipeline/configfile"
 )
 
 // Kind is what a job does; the caller's Runner maps it to a command.
@@ -102,9 +105,11 @@ func checkKind(k Kind) error {
 	return nil
 }
 
-// Load reads and checks a schedule file; see Parse.
+// Load reads and checks a schedule file; see Parse. A path that is not a
+// regular file (a symbolic link, FIFO or device) is refused
+// (configfile.ErrNotRegular).
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
@@ -115,9 +120,19 @@ func Load(path string) (*Config, error) {
 // keys are rejected, and every error names its line as "name:line: ...";
 // all the errors found are returned together (errors.Join).
 func Parse(name string, data []byte) (*Config, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	var root, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
+	}
+	// A second document would be silently ignored; a bare "---" at the
+	// end is not one.
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, yamlError(name, err)
+	case len(next.Content) != 1 || next.Content[0].Tag != "!!null" || next.Content[0].Value != "":
+		return nil, fmt.Errorf("%s:%d: a second YAML document starts here; a schedule file is one document", name, next.Line)
 	}
 	p := &configParser{name: name}
 	if len(root.Content) == 0 {

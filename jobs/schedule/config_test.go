@@ -1,9 +1,15 @@
 package schedule
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"tally/pipeline/configfile"
 )
 
 func TestParseFixture(t *testing.T) {
@@ -119,5 +125,34 @@ func TestValidateHandBuilt(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate = %v, want it to mention %q", err, w)
 		}
+	}
+}
+
+// TestLoadRefusesWhatIsNotARegularFile: a schedule file that is a symbolic
+// link, a FIFO or a device is refused, naming it, without blocking; and a
+// second YAML document in it is refused with its line rather than ignored.
+// Issue 26, items 1 and 10 (the schedule's part).
+func TestLoadRefusesWhatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "jobs.yaml")
+	if err := os.WriteFile(real, []byte("timezone: UTC\nlake: output\njobs: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, fifo, "/dev/zero"} {
+		if _, err := Load(p); !errors.Is(err, configfile.ErrNotRegular) || !strings.Contains(err.Error(), p) {
+			t.Errorf("Load(%s) = %v, want ErrNotRegular naming the file", p, err)
+		}
+	}
+	_, err := Parse("jobs.yaml", []byte("timezone: UTC\nlake: output\njobs: []\n---\nlake: elsewhere\n"))
+	if err == nil || !strings.Contains(err.Error(), "jobs.yaml:4:") {
+		t.Errorf("a second document: %v, want an error at jobs.yaml:4", err)
 	}
 }

@@ -23,9 +23,16 @@ import (
 )
 
 // Runner runs one job for the given day (YYYY-MM-DD in the program's time
-// zone). ctx is not cancelled when the scheduler is asked to stop: the
-// running job is let finish (see Options.StopTimeout).
+// zone). ctx is cancelled when the scheduler is asked to stop; the job
+// should then return promptly (see Options.StopTimeout).
 type Runner func(ctx context.Context, job Job, today string) error
+
+// DefaultStopTimeout is Options.StopTimeout when it is zero.
+const DefaultStopTimeout = 30 * time.Second
+
+// ErrJobDidNotStop is wrapped by Run's error when the running job had not
+// returned StopTimeout after its context was cancelled.
+var ErrJobDidNotStop = errors.New("the running job did not stop")
 
 // Options tune Run; the zero value is ready to use.
 type Options struct {
@@ -35,8 +42,11 @@ type Options struct {
 	StatePath string
 	// NoCatchUp turns off running a missed nightly job at start.
 	NoCatchUp bool
-	// StopTimeout, if positive, cancels the running job's context that long
-	// after Run's ctx is cancelled; zero waits for the job however long.
+	// StopTimeout is how long Run waits for the running job to return
+	// once Run's ctx is cancelled, which cancels the job's context at
+	// once; zero means DefaultStopTimeout. A job that ignores its context
+	// (blocked in a system call) is left behind, and Run returns an error
+	// wrapping ErrJobDidNotStop.
 	StopTimeout time.Duration
 
 	now func() time.Time // tests
@@ -68,10 +78,12 @@ type scheduler struct {
 }
 
 // Run schedules cfg's jobs and runs them with runner until ctx is
-// cancelled (the caller wires SIGINT and SIGTERM to ctx). It then stops
-// the cron, lets the running job finish, drops the waiting ones and
-// returns nil. It returns an error only for an invalid cfg or runner; a
-// failing job is logged and recorded, and the scheduler carries on.
+// cancelled (the caller wires SIGINT and SIGTERM to ctx). It then cancels
+// the running job's context, waits up to opts.StopTimeout for it to
+// return, stops the cron, drops the waiting jobs and returns: nil, or an
+// error wrapping ErrJobDidNotStop if the job had not returned by then. It
+// also returns an error for an invalid cfg or runner; a failing job is
+// logged and recorded, and the scheduler carries on.
 func Run(ctx context.Context, cfg *Config, runner Runner, opts Options) error {
 	if runner == nil {
 		return errors.New("schedule: nil runner")
@@ -121,16 +133,14 @@ func Run(ctx context.Context, cfg *Config, runner Runner, opts Options) error {
 	}
 	s.log.Info("schedule: started", "jobs", len(cfg.Jobs), "timezone", cfg.Location.String())
 
+	stopTimeout := opts.StopTimeout
+	if stopTimeout <= 0 {
+		stopTimeout = DefaultStopTimeout
+	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	if opts.StopTimeout > 0 {
-		stop := context.AfterFunc(ctx, func() { time.AfterFunc(opts.StopTimeout, cancelJobs) })
-		defer stop()
-	}
-	for {
-		if ctx.Err() != nil {
-			break
-		}
+	var stopErr error
+	for ctx.Err() == nil {
 		d, ok := s.next()
 		if !ok {
 			select {
@@ -139,8 +149,28 @@ func Run(ctx context.Context, cfg *Config, runner Runner, opts Options) error {
 			}
 			continue
 		}
-		s.run(jobCtx, d)
-		s.finished(d.job.Name)
+		// The job runs aside so that a stop does not wait on it for good.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.run(jobCtx, d)
+			s.finished(d.job.Name)
+		}()
+		select {
+		case <-done:
+			continue
+		case <-ctx.Done():
+		}
+		cancelJobs()
+		s.log.Info("schedule: stopping; the running job is cancelled", "job", d.job.Name, "stop_timeout", stopTimeout)
+		t := time.NewTimer(stopTimeout)
+		select {
+		case <-done:
+			t.Stop()
+		case <-t.C:
+			stopErr = fmt.Errorf("schedule: job %q still running %v after it was cancelled: %w", d.job.Name, stopTimeout, ErrJobDidNotStop)
+			s.log.Error("schedule: stopping without the running job", "job", d.job.Name, "err", stopErr)
+		}
 	}
 	<-c.Stop().Done() // cron's own jobs only enqueue; this is quick
 	s.mu.Lock()
@@ -150,7 +180,7 @@ func Run(ctx context.Context, cfg *Config, runner Runner, opts Options) error {
 	s.queue = nil
 	s.mu.Unlock()
 	s.log.Info("schedule: stopped")
-	return nil
+	return stopErr
 }
 
 // enqueue adds a run unless the same job is already waiting or running.

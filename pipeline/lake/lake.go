@@ -76,11 +76,24 @@ func Open(ctx context.Context, lakeDir, asOf string) (*Snapshot, error) {
 	for range pinAttempts {
 		var s *Snapshot
 		if s, err = open(ctx, lakeDir, asOf); !errors.Is(err, ErrSnapshotReplaced) {
+			if err == nil && afterOpen != nil {
+				afterOpen(s.Dir)
+			}
 			return s, err
 		}
 	}
 	return nil, err
 }
+
+// afterOpen, when set, is called with the directory of each snapshot Open
+// returns, before the caller reads it. Production never sets it.
+var afterOpen func(dir string)
+
+// SetAfterOpen makes f be called with the directory of each snapshot Open
+// returns, before its caller reads it, so a test can republish the
+// snapshot exactly there (jobs/hardening); nil removes it. Set it while no
+// Open runs.
+func SetAfterOpen(f func(dir string)) { afterOpen = f }
 
 // ErrSnapshotReplaced is wrapped by the error of a query that ran while a
 // newer publish replaced the snapshot (the same as_of published again, or

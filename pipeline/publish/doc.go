@@ -31,6 +31,13 @@
 // the one latest names (a backfill) publishes that snapshot but leaves latest
 // and current alone, because they name the newest snapshot.
 //
+// The new latest and current are written under temporary names before the
+// snapshot is renamed into place; then current and latest are renamed over
+// the old ones. latest naming the snapshot is the commit point (for a
+// backfill, the rename): if any step before it fails (a full disk, an I/O
+// error), the rename is undone and Commit returns an error, so an error
+// always means nothing was published.
+//
 // # Recovery after a killed run
 //
 // Begin (and so every run) first repairs what a killed writer may have left:
@@ -41,8 +48,17 @@
 //     renames and the old snapshot is renamed back into place; otherwise it
 //     is removed.
 //   - .staging-<run id> and .prune-*: unfinished writes and prunes; removed.
-//   - latest.tmp-* and current.tmp-* in DIR: removed; if current does not
-//     point where latest does, current is re-pointed.
+//   - .latest.tmp-* and current.tmp-* in DIR: removed.
+//   - latest, when it is missing, empty, garbage or names a snapshot that
+//     is gone: rewritten to name the newest snapshot on disk (or removed,
+//     with current, when none is left). A latest that names a snapshot on
+//     disk is kept, even an older one (an operator's rollback).
+//   - current, when it does not point where latest does: re-pointed.
+//
+// Other directories of the lake that are replaced whole (the program-year
+// reports under DIR/reports/) are published by PublishDir, the same way:
+// written aside, put in place by ReplaceDir, under the lock of their parent
+// directory, whose stale staging directories it removes first.
 //
 // Recovery, Commit and Prune assume the caller holds the lake's lock: they
 // delete other runs' leftovers, which is only safe when no other writer runs.

@@ -23,8 +23,33 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// injectFault, when set, is asked before each file the publish protocol
+// writes and each pointer it renames; an error it returns stands for the
+// system call's (a full disk, an I/O error), so tests can fail a publish
+// where a real one fails. Production never sets it.
+var injectFault func(op, path string) error
+
+// SetFault makes f be asked before each write ("write") and pointer rename
+// ("rename") of the publish protocol, with the path concerned; a non-nil
+// error fails that step as ENOSPC or EIO would. For tests outside this
+// package (jobs/hardening); nil removes it. Set it before any publish runs.
+func SetFault(f func(op, path string) error) { injectFault = f }
+
+func fault(op, path string) error {
+	if injectFault == nil {
+		return nil
+	}
+	if err := injectFault(op, path); err != nil {
+		return fmt.Errorf("publish: %s %q: %w", op, path, err)
+	}
+	return nil
+}
+
 // writeFile creates (or truncates) path, writes data and fsyncs it.
 func writeFile(path string, data []byte) (err error) {
+	if err := fault("write", path); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, filePerm)
 	if err != nil {
 		return fmt.Errorf("publish: create %q: %w", path, err)

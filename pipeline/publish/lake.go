@@ -165,10 +165,12 @@ func Snapshots(lakeDir string) ([]string, error) {
 // Prune removes all but the newest keep snapshots (by as_of) and returns
 // the removed ones as paths relative to the lake ("snapshots/as_of=...").
 // The snapshots that latest and current name are never removed, even with
-// keep 0. Each snapshot is renamed to a hidden .prune-* name before it is
-// deleted, so a killed prune never leaves a half-deleted snapshot visible.
-// The caller must hold the lake's lock.
-func Prune(lakeDir string, keep int) ([]string, error) {
+// keep 0, nor those of the as_of dates in published: the run that prunes
+// passes its own, so a backfill (an as_of older than latest) keeps what it
+// just published. Each snapshot is renamed to a hidden .prune-* name before
+// it is deleted, so a killed prune never leaves a half-deleted snapshot
+// visible. The caller must hold the lake's lock.
+func Prune(lakeDir string, keep int, published ...string) ([]string, error) {
 	if keep < 0 {
 		return nil, fmt.Errorf("publish: prune: keep %d < 0: %w", keep, ErrInvalid)
 	}
@@ -177,6 +179,9 @@ func Prune(lakeDir string, keep int) ([]string, error) {
 		return nil, err
 	}
 	protected := map[string]bool{}
+	for _, asOf := range published {
+		protected[asOf] = true
+	}
 	switch asOf, err := readLatest(lakeDir); {
 	case err == nil:
 		protected[asOf] = true

@@ -65,6 +65,28 @@ func TestPrune(t *testing.T) {
 	}
 }
 
+// TestPruneKeepsTheBackfill: a run that publishes an as_of older than
+// latest (a backfill) and prunes with --keep 1 keeps what it published.
+// Issue 26, item 6 (jobs/hardening TestBackfillWithKeepOneKeepsItsSnapshot
+// is the same through jobs.Run).
+func TestPruneKeepsTheBackfill(t *testing.T) {
+	lake := t.TempDir()
+	for i, asOf := range []string{"2024-06-01", "2024-06-02", "2024-06-03"} {
+		publishRun(t, lake, asOf, fmt.Sprintf("run-%d", i))
+	}
+	publishRun(t, lake, "2024-05-01", "run-backfill")
+	removed, err := Prune(lake, 1, "2024-05-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"snapshots/as_of=2024-06-01", "snapshots/as_of=2024-06-02"}; !slices.Equal(removed, want) {
+		t.Errorf("Prune removed %q, want %q", removed, want)
+	}
+	verifySnapshot(t, filepath.Join(lake, "snapshots", "as_of=2024-05-01"), "2024-05-01", "run-backfill")
+	checkPointers(t, lake, "2024-06-03")
+	checkClean(t, lake, []string{"2024-05-01", "2024-06-03"})
+}
+
 func TestPruneRejectsNegativeKeep(t *testing.T) {
 	if _, err := Prune(t.TempDir(), -1); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Prune(-1) = %v, want ErrInvalid", err)

@@ -378,7 +378,8 @@ func TestKilledRunRecovery(t *testing.T) {
 		{"died after rename, old aside", false, x, "renamed", "run-2", x, "run-2", x, []string{x}},
 		{"died after exchange, old in staging", true, x, "renamed", "run-2", x, "run-2", x, []string{x}},
 		{"died before latest moved", true, y, "renamed", "run-2", x, "run-2", x, []string{x, y}},
-		{"died before current moved", true, y, "latest", "run-2", y, "run-2", y, []string{x, y}},
+		{"died after current moved, before latest", true, y, "current", "run-2", x, "run-2", x, []string{x, y}},
+		{"died after latest moved", true, y, "latest", "run-2", y, "run-2", y, []string{x, y}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

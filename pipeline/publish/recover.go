@@ -73,8 +73,9 @@ func recoverLake(lakeDir string) error {
 	return recoverPointers(lakeDir)
 }
 
-// recoverPointers removes temporary latest and current files and points
-// current where latest does.
+// recoverPointers removes temporary latest and current files, rebuilds
+// latest from the snapshots on disk when it is missing, damaged or names a
+// snapshot that is gone, and points current where latest does.
 func recoverPointers(lakeDir string) error {
 	entries, err := os.ReadDir(lakeDir)
 	if err != nil {
@@ -88,12 +89,9 @@ func recoverPointers(lakeDir string) error {
 			}
 		}
 	}
-	latest, err := readLatest(lakeDir)
-	if errors.Is(err, ErrNoSnapshot) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("publish: recover: %w", err)
+	latest, err := recoverLatest(lakeDir)
+	if err != nil || latest == "" {
+		return err
 	}
 	if cur, err := readCurrent(lakeDir); err == nil && cur == latest {
 		return nil
@@ -101,6 +99,44 @@ func recoverPointers(lakeDir string) error {
 	if err := swapCurrent(lakeDir, snapshotRel(latest), "recover"); err != nil {
 		return fmt.Errorf("publish: recover: %w", err)
 	}
-	slog.Warn("publish: recover: current pointed away from latest; re-pointed", "latest", latest)
+	slog.Warn("publish: recover: current did not point where latest does; re-pointed", "latest", latest)
 	return syncDir(lakeDir)
+}
+
+// recoverLatest returns the as_of that latest names once repaired: as it
+// is when it names a snapshot on disk (an operator may have pointed it at
+// an older one on purpose), else rewritten to the newest snapshot. With no
+// snapshot at all, latest and current are removed and "" returned.
+func recoverLatest(lakeDir string) (string, error) {
+	latest, err := readLatest(lakeDir)
+	if err == nil {
+		if _, serr := Snapshot(lakeDir, latest); serr == nil {
+			return latest, nil
+		} else if !errors.Is(serr, ErrNoSnapshot) {
+			return "", fmt.Errorf("publish: recover: %w", serr)
+		}
+	}
+	asOfs, serr := Snapshots(lakeDir)
+	if serr != nil {
+		return "", fmt.Errorf("publish: recover: %w", serr)
+	}
+	if len(asOfs) == 0 {
+		if errors.Is(err, ErrNoSnapshot) {
+			return "", nil // nothing published yet
+		}
+		slog.Warn("publish: recover: latest names no snapshot and none is left; removed latest and current", "latest_err", err)
+		return "", errors.Join(removeIfExists(filepath.Join(lakeDir, latestFile)),
+			removeIfExists(filepath.Join(lakeDir, currentLink)), syncDir(lakeDir))
+	}
+	newest := asOfs[len(asOfs)-1]
+	rel := snapshotRel(newest)
+	if werr := writeFileAtomic(filepath.Join(lakeDir, latestFile), []byte(rel+"\n"), "recover"); werr != nil {
+		return "", fmt.Errorf("publish: recover: %w", werr)
+	}
+	why := "it names a snapshot that is gone"
+	if err != nil {
+		why = err.Error()
+	}
+	slog.Warn("publish: recover: latest rebuilt from the snapshots on disk", "latest", newest, "because", why)
+	return newest, nil
 }

@@ -29,7 +29,7 @@ func reached(step string) {
 }
 
 // SetCrashPoint makes f be called at each step of Commit ("staged", "aside",
-// "renamed", "latest") and of ReplaceDir ("replace-exchanged",
+// "renamed", "current", "latest") and of ReplaceDir ("replace-exchanged",
 // "replace-aside"), for tests outside this package that kill a real run
 // there (jobs/hardening); nil removes it. Set it before any Commit runs.
 func SetCrashPoint(f func(step string)) { crashPoint = f }
@@ -129,14 +129,15 @@ type stagedFile struct {
 // does not match the staged files with ErrManifest; in both cases nothing is
 // published and the Staging can still be committed again or aborted.
 //
-// Commit writes manifest.json, fsyncs every file and directory, renames the
-// staging directory to as_of=<as_of> (exchanging it with an existing one
-// atomically where possible), then moves latest and current if this as_of is
-// not older than latest's, and finally removes the replaced snapshot. Once
-// the snapshot is renamed into place Commit cannot be undone: a later error
-// (updating latest or current) is returned but the snapshot stays
-// published; failing to remove the replaced snapshot is only logged, and
-// the next Begin removes it.
+// Commit writes manifest.json, fsyncs every file and directory, writes the
+// new latest and current aside, renames the staging directory to
+// as_of=<as_of> (exchanging it with an existing one atomically where
+// possible), then renames current and latest into place if this as_of is
+// not older than latest's, and finally removes the replaced snapshot. The
+// commit point is latest naming the snapshot (for a backfill, the rename):
+// an error before it rolls the rename back, so an error from Commit means
+// nothing was published, and nil that all of it was. Failing to remove the
+// replaced snapshot is only logged; the next Begin removes it.
 func (s *Staging) Commit(m *Manifest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -271,53 +272,45 @@ func (s *Staging) syncStaged() (map[string]stagedFile, error) {
 }
 
 // publish renames the complete, synced staging dir into place and moves
-// latest and current.
+// current and then latest onto it. The commit point is latest naming the
+// new snapshot (for a backfill, which leaves latest alone, the rename):
+// every step before it that fails is undone, so an error means nothing was
+// published and nil means everything was. The new pointers are written
+// aside first, so that moving them is one rename each and needs no disk
+// space: a full disk stops the publish before anything is visible.
 func (s *Staging) publish() error {
-	snaps := filepath.Join(s.lakeDir, snapshotsDir)
-	final := s.SnapshotDir()
-	var replaced string // the previous snapshot, once out of the way
-	switch _, err := os.Lstat(final); {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.Rename(s.Dir, final); err != nil {
-			return fmt.Errorf("publish: rename %q: %w", s.Dir, err)
+	ptr, err := s.preparePointers()
+	if err != nil {
+		return err
+	}
+	defer ptr.discard()
+	undo, replaced, err := s.place()
+	if err != nil {
+		return err
+	}
+	reached("renamed")
+	rel := snapshotRel(s.asOf)
+	err = syncDir(filepath.Join(s.lakeDir, snapshotsDir))
+	if err == nil {
+		err = ptr.moveCurrent()
+	}
+	if err == nil {
+		reached("current")
+		err = ptr.moveLatest()
+	}
+	if err != nil {
+		err = fmt.Errorf("publish: snapshot %s not published: %w", rel, err)
+		if uerr := errors.Join(ptr.restoreCurrent(), undo()); uerr != nil {
+			// Left as a killed run would leave it: the next Begin repairs it.
+			return errors.Join(err, fmt.Errorf("publish: rolling back %s: %w", rel, uerr))
 		}
-	case err != nil:
-		return fmt.Errorf("publish: commit %s: %w", s.runID, err)
-	default:
-		err := errExchangeUnsupported
-		if useExchange {
-			err = exchange(s.Dir, final)
-		}
-		switch {
-		case err == nil:
-			replaced = s.Dir // now holds the previous snapshot
-		case !errors.Is(err, errExchangeUnsupported):
-			return err
-		default:
-			old := filepath.Join(snaps, oldPrefix+s.runID)
-			if err := os.Rename(final, old); err != nil {
-				return fmt.Errorf("publish: rename %q: %w", final, err)
-			}
-			reached("aside")
-			if err := os.Rename(s.Dir, final); err != nil {
-				err = fmt.Errorf("publish: rename %q: %w", s.Dir, err)
-				if rerr := os.Rename(old, final); rerr != nil {
-					// Begin restores it from .old-<run id>.
-					return errors.Join(err, fmt.Errorf("publish: restore %q: %w", old, rerr))
-				}
-				return err
-			}
-			replaced = old
-		}
+		return err
 	}
 	// No undo after this point: the snapshot is published.
 	s.done = true
-	reached("renamed")
-	if err := syncDir(snaps); err != nil {
-		return err
-	}
-	if err := s.movePointers(); err != nil {
-		return err
+	reached("latest")
+	if err := syncDir(s.lakeDir); err != nil {
+		slog.Warn("publish: fsync of the lake directory failed after publishing", "dir", s.lakeDir, "err", err)
 	}
 	if replaced != "" {
 		if err := os.RemoveAll(replaced); err != nil {
@@ -328,39 +321,191 @@ func (s *Staging) publish() error {
 	return nil
 }
 
-// movePointers points latest and current at the new snapshot unless latest
-// already names a newer one.
-func (s *Staging) movePointers() error {
-	cur, err := readLatest(s.lakeDir)
-	if err == nil && cur > s.asOf {
-		slog.Info("publish: published an older snapshot; latest stays",
-			"as_of", s.asOf, "latest", cur)
+// place renames the staging dir to as_of=<as_of>, exchanging it with an
+// existing snapshot of that day where it can. It returns how to take the
+// new snapshot out again and put the previous one back, and where the
+// previous one now is ("" if there was none).
+func (s *Staging) place() (undo func() error, replaced string, err error) {
+	snaps := filepath.Join(s.lakeDir, snapshotsDir)
+	final := s.SnapshotDir()
+	switch _, err := os.Lstat(final); {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.Rename(s.Dir, final); err != nil {
+			return nil, "", fmt.Errorf("publish: rename %q: %w", s.Dir, err)
+		}
+		return func() error { return renameBack(final, s.Dir) }, "", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("publish: commit %s: %w", s.runID, err)
+	}
+	err = errExchangeUnsupported
+	if useExchange {
+		err = exchange(s.Dir, final)
+	}
+	switch {
+	case err == nil: // s.Dir now holds the previous snapshot
+		return func() error { return exchange(s.Dir, final) }, s.Dir, nil
+	case !errors.Is(err, errExchangeUnsupported):
+		return nil, "", err
+	}
+	old := filepath.Join(snaps, oldPrefix+s.runID)
+	if err := os.Rename(final, old); err != nil {
+		return nil, "", fmt.Errorf("publish: rename %q: %w", final, err)
+	}
+	reached("aside")
+	if err := os.Rename(s.Dir, final); err != nil {
+		err = fmt.Errorf("publish: rename %q: %w", s.Dir, err)
+		if rerr := os.Rename(old, final); rerr != nil {
+			// Begin restores it from .old-<run id>.
+			return nil, "", errors.Join(err, fmt.Errorf("publish: restore %q: %w", old, rerr))
+		}
+		return nil, "", err
+	}
+	return func() error {
+		return errors.Join(renameBack(final, s.Dir), renameBack(old, final))
+	}, old, nil
+}
+
+func renameBack(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("publish: rename %q back to %q: %w", from, to, err)
+	}
+	return nil
+}
+
+// pointers are the new latest and current of a publish, made under
+// temporary names before the snapshot is renamed into place, and the
+// previous current, to put back if the publish is rolled back. Empty names
+// mean there is nothing (left) to move.
+type pointers struct {
+	lakeDir    string
+	latestTmp  string // the new latest, under its temporary name
+	currentTmp string // the new current
+	currentOld string // a link to where current pointed before; "" if there was none
+	movedCur   bool   // current was renamed over
+}
+
+// preparePointers writes the new latest and current aside, unless latest
+// names a newer snapshot (a backfill: latest and current stay) or both
+// already name this as_of (a republish of the same day).
+func (s *Staging) preparePointers() (*pointers, error) {
+	p := &pointers{lakeDir: s.lakeDir}
+	rel := snapshotRel(s.asOf)
+	latest, lerr := readLatest(s.lakeDir)
+	cur, cerr := readCurrent(s.lakeDir)
+	switch {
+	case lerr == nil && latest > s.asOf:
+		slog.Info("publish: publishing an older snapshot; latest stays", "as_of", s.asOf, "latest", latest)
+		return p, nil
+	case lerr == nil && cerr == nil && latest == s.asOf && cur == s.asOf:
+		return p, nil
+	}
+	p.latestTmp = filepath.Join(s.lakeDir, "."+latestFile+".tmp-"+s.runID)
+	if err := writeFile(p.latestTmp, []byte(rel+"\n")); err != nil {
+		return nil, errors.Join(err, removeIfExists(p.latestTmp))
+	}
+	var err error
+	p.currentTmp, err = makeLink(s.lakeDir, currentTmp+s.runID, filepath.FromSlash(rel))
+	if err == nil {
+		var target string
+		switch target, err = os.Readlink(filepath.Join(s.lakeDir, currentLink)); {
+		case err == nil:
+			p.currentOld, err = makeLink(s.lakeDir, currentTmp+s.runID+"-old", target)
+		case errors.Is(err, fs.ErrNotExist):
+			err = nil
+		}
+	}
+	if err == nil {
+		err = syncDir(s.lakeDir)
+	}
+	if err != nil {
+		return nil, errors.Join(err, p.discard())
+	}
+	return p, nil
+}
+
+// makeLink makes the symbolic link lakeDir/name -> target afresh.
+func makeLink(lakeDir, name, target string) (string, error) {
+	p := filepath.Join(lakeDir, name)
+	if err := removeIfExists(p); err != nil {
+		return "", err
+	}
+	if err := os.Symlink(target, p); err != nil {
+		return "", fmt.Errorf("publish: symlink %q: %w", p, err)
+	}
+	return p, nil
+}
+
+// moveCurrent renames the new current over the old one: an atomic swap.
+func (p *pointers) moveCurrent() error {
+	if p.currentTmp == "" {
 		return nil
 	}
-	rel := snapshotRel(s.asOf)
-	if err := writeFileAtomic(filepath.Join(s.lakeDir, latestFile), []byte(rel+"\n"), s.runID); err != nil {
-		return fmt.Errorf("publish: snapshot %s published but latest not moved: %w", rel, err)
+	if err := renamePointer(p.currentTmp, filepath.Join(p.lakeDir, currentLink)); err != nil {
+		return err
 	}
-	reached("latest")
-	if err := swapCurrent(s.lakeDir, rel, s.runID); err != nil {
-		return fmt.Errorf("publish: snapshot %s published but current not moved: %w", rel, err)
+	p.currentTmp, p.movedCur = "", true
+	return nil
+}
+
+// moveLatest renames the new latest over the old one: the commit point.
+func (p *pointers) moveLatest() error {
+	if p.latestTmp == "" {
+		return nil
 	}
-	return syncDir(s.lakeDir)
+	if err := renamePointer(p.latestTmp, filepath.Join(p.lakeDir, latestFile)); err != nil {
+		return err
+	}
+	p.latestTmp = ""
+	return nil
+}
+
+// restoreCurrent points current back where it pointed before the publish.
+func (p *pointers) restoreCurrent() error {
+	if !p.movedCur {
+		return nil
+	}
+	cur := filepath.Join(p.lakeDir, currentLink)
+	if p.currentOld == "" {
+		return removeIfExists(cur)
+	}
+	if err := renamePointer(p.currentOld, cur); err != nil {
+		return err
+	}
+	p.currentOld, p.movedCur = "", false
+	return nil
+}
+
+// discard removes the temporary pointers that were not moved.
+func (p *pointers) discard() error {
+	var errs []error
+	for _, f := range []string{p.latestTmp, p.currentTmp, p.currentOld} {
+		if f != "" {
+			errs = append(errs, removeIfExists(f))
+		}
+	}
+	p.latestTmp, p.currentTmp, p.currentOld = "", "", ""
+	return errors.Join(errs...)
+}
+
+func renamePointer(from, to string) error {
+	if err := fault("rename", to); err != nil {
+		return err
+	}
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("publish: rename %q: %w", from, err)
+	}
+	return nil
 }
 
 // swapCurrent atomically re-points DIR/current at rel: a new symbolic link
 // is made under a temporary name and renamed over the old one.
 func swapCurrent(lakeDir, rel, runID string) error {
-	tmp := filepath.Join(lakeDir, currentTmp+runID)
-	if err := removeIfExists(tmp); err != nil {
+	tmp, err := makeLink(lakeDir, currentTmp+runID, filepath.FromSlash(rel))
+	if err != nil {
 		return err
 	}
-	if err := os.Symlink(filepath.FromSlash(rel), tmp); err != nil {
-		return fmt.Errorf("publish: symlink %q: %w", tmp, err)
-	}
-	cur := filepath.Join(lakeDir, currentLink)
-	if err := os.Rename(tmp, cur); err != nil {
-		return errors.Join(fmt.Errorf("publish: rename %q: %w", tmp, err), removeIfExists(tmp))
+	if err := renamePointer(tmp, filepath.Join(lakeDir, currentLink)); err != nil {
+		return errors.Join(err, removeIfExists(tmp))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ var written = func() func(t *testing.T) (*report.Report, string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.Write(lakeDir); err != nil {
+		if _, err := r.Write(context.Background(), lakeDir); err != nil {
 			t.Fatal(err)
 		}
 		dir = report.Dir(lakeDir, year)

@@ -2,16 +2,18 @@ package report
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"tally/pipeline/chart"
+	"tally/pipeline/publish"
 )
 
 //go:embed report.html.tmpl
@@ -97,55 +99,44 @@ func Dir(lakeDir, programYear string) string {
 	return filepath.Join(lakeDir, "reports", "program_year="+programYear)
 }
 
+// writeWait is how long Write waits for another process writing a report
+// of the same lake.
+const writeWait = 2 * time.Minute
+
 // Write writes report.html and one CSV per section into Dir(lakeDir, year)
-// and returns the files written. The directory is filled aside and renamed
-// into place, so readers see the old report or the new one, never a mix.
-func (r *Report) Write(lakeDir string) ([]string, error) {
+// and returns the files written. The report is published as a snapshot is
+// (publish.PublishDir): written aside, then put in place in one atomic
+// exchange, under the lock of the lake's reports/ directory, whose stale
+// staging directories are removed first. Readers see the old report or the
+// new one, never a mix or none.
+func (r *Report) Write(ctx context.Context, lakeDir string) ([]string, error) {
 	dst := Dir(lakeDir, r.ProgramYear)
-	parent := filepath.Dir(dst)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-"+filepath.Base(dst)+"-")
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	names := []string{"report.html"}
-	var buf bytes.Buffer
-	if err := r.HTML(&buf); err != nil {
-		return nil, fmt.Errorf("report: render: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "report.html"), buf.Bytes(), 0o644); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	for _, s := range r.Sections {
-		buf.Reset()
-		if err := s.CSV(&buf); err != nil {
-			return nil, fmt.Errorf("report: %s.csv: %w", s.ID, err)
-		}
-		if err := os.WriteFile(filepath.Join(tmp, s.ID+".csv"), buf.Bytes(), 0o644); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
 		names = append(names, s.ID+".csv")
 	}
-	old := tmp + ".old"
-	if err := os.Rename(dst, old); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("report: %w", err)
+	err := publish.PublishDir(ctx, dst, writeWait, func(dir string) error {
+		var buf bytes.Buffer
+		if err := r.HTML(&buf); err != nil {
+			return fmt.Errorf("report: render: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "report.html"), buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		for _, s := range r.Sections {
+			buf.Reset()
+			if err := s.CSV(&buf); err != nil {
+				return fmt.Errorf("report: %s.csv: %w", s.ID, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, s.ID+".csv"), buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: write %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return nil, errors.Join(fmt.Errorf("report: %w", err), os.Rename(old, dst))
-	}
-	done = true
-	_ = os.RemoveAll(old)
 	files := make([]string, len(names))
 	for i, n := range names {
 		files[i] = filepath.Join(dst, n)

@@ -19,6 +19,7 @@ type Error struct {
 	Line int
 	Key  string
 	Msg  string
+	Err  error // the cause, when the file could not be read; nil otherwise
 }
 
 func (e *Error) Error() string {
@@ -35,7 +36,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func (e *Error) Unwrap() error { return ErrInvalid }
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalid, e.Err}
+	}
+	return []error{ErrInvalid}
+}
 
 var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 

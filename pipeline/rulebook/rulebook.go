@@ -10,12 +10,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"maps"
-	"os"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"tally/pipeline/configfile"
 	"tally/pipeline/date"
 )
 
@@ -218,11 +221,17 @@ func defaults() Rulebook {
 	}
 }
 
-// Load reads and checks the rulebook at path.
+// Load reads and checks the rulebook at path. A path that cannot be read,
+// or is not a regular file (a symbolic link, FIFO or device:
+// configfile.Read), is refused as an invalid rulebook.
 func Load(path string) (*Rulebook, error) {
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("rulebook: %w", err)
+		reason := strings.TrimPrefix(err.Error(), path+": ")
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			reason = pe.Err.Error()
+		}
+		return nil, &Error{File: path, Msg: "cannot be read: " + reason, Err: err}
 	}
 	return Parse(path, data)
 }
@@ -236,6 +245,9 @@ func Parse(name string, data []byte) (*Rulebook, error) {
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &Error{File: name, Line: max(doc.Line, 1), Msg: "the rulebook must be a mapping of keys (program, license_types, program_years, ...)"}
+	}
+	if err := secondDocument(name, dec); err != nil {
+		return nil, err
 	}
 	if err := checkKeys(name, doc.Content[0], typeOfRulebook, ""); err != nil {
 		return nil, err
@@ -266,6 +278,23 @@ func Parse(name string, data []byte) (*Rulebook, error) {
 		rb.years[y.ID] = r
 	}
 	return &rb, nil
+}
+
+// secondDocument refuses a second YAML document after the rulebook's: it
+// would be silently ignored. A bare "---" at the end, with nothing after
+// it, is not one.
+func secondDocument(name string, dec *yaml.Decoder) error {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return &Error{File: name, Msg: "not YAML after the first document: " + err.Error()}
+	}
+	if len(next.Content) == 1 && next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null" && next.Content[0].Value == "" {
+		return nil
+	}
+	return &Error{File: name, Line: next.Line, Msg: "a second YAML document starts here; the rulebook is one document (remove the \"---\" line or merge the two)"}
 }
 
 // Year returns the rules in force in program year id, after its overrides.
