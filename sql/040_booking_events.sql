@@ -6,7 +6,8 @@
 -- then. TCV is converted to USD with the rate of booked_on (day_rates) to
 -- six places, and the base is tcv_usd * points_per_usd of the event's year,
 -- rounded to the cent (points_of). Only what was earned on or before as_of
--- is in the snapshot. reason: why an event earns nothing (NULL when it
+-- is in the snapshot; vendor_terminated_on: the day the vendor terminated a
+-- booking, if it did. reason: why an event earns nothing (NULL when it
 -- earns), the first that applies; points and business_model are NULL then.
 -- business_model: the first attribution entry (RULES.md section 12) whose
 -- conditions hold for the event and whose business model the partner is
@@ -24,9 +25,12 @@ WITH events AS (
     FROM raw_oem_credits c
     ASOF LEFT JOIN standing s ON s.partner_id = c.partner_id AND c.reported_on >= s.changed_on
 ),
-priced AS MATERIALIZED (
+-- read twice (the attribution needs a few of its columns) rather than held
+-- whole in memory
+priced AS NOT MATERIALIZED (
     SELECT e.source, e.source_id, e.event_key, e.partner_id, y.program_year, e.earned_on, e.booked_on,
-           e.solution, e.license_type, e.tags, e.status, e.terminated_on, p.country, p.emerging_market,
+           e.solution, e.license_type, e.tags, p.country, p.emerging_market,
+           CASE WHEN e.status = 'vendor_terminated' THEN e.terminated_on END AS vendor_terminated_on,
            to_usd(e.tcv, fx.usd_per_unit) AS tcv_usd,
            CASE
                WHEN y.program_year IS NULL THEN 'outside_program_year'
@@ -56,7 +60,7 @@ attributed AS (
     WHERE e.reason IS NULL
     GROUP BY e.event_key
 )
-SELECT e.* EXCLUDE (event_key),
+SELECT e.* EXCLUDE (event_key, country, emerging_market),
        CASE WHEN e.reason IS NULL THEN points_of(e.tcv_usd, b.factor, b.factor6, b.fast_below) END AS points,
        CASE WHEN e.reason IS NULL THEN coalesce(m.business_model, 'unattributed') END AS business_model
 FROM priced e

@@ -7,13 +7,14 @@ WITH matched AS (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.tcv_usd, e.business_model,
            m.rule_id, m.ord, m.factor, m.factor6, m.fast_below, m.business_models
     FROM booking_events e
+    JOIN raw_partners p USING (partner_id)
     JOIN point_rules m ON m.program_year = e.program_year AND m.component = 'multiplier'
     WHERE e.reason IS NULL
       AND (m.license_types IS NULL OR list_contains(m.license_types, e.license_type))
       AND (m.tags IS NULL OR list_has_any(m.tags, e.tags))
       AND (m.solutions IS NULL OR list_contains(m.solutions, e.solution))
-      AND (m.countries IS NULL OR list_contains(m.countries, e.country))
-      AND (m.emerging_market IS NULL OR m.emerging_market = e.emerging_market)
+      AND (m.countries IS NULL OR list_contains(m.countries, p.country))
+      AND (m.emerging_market IS NULL OR m.emerging_market = p.emerging_market)
       AND (m.program_years IS NULL OR list_contains(m.program_years, e.program_year))
 )
 SELECT source, source_id, partner_id, program_year, earned_on, rule_id, business_model,

@@ -9,7 +9,8 @@ WITH capped_events AS (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.business_model, e.points
     FROM booking_events e
     JOIN rule_cap_license_types c ON c.program_year = e.program_year AND c.license_type = e.license_type
-    ANTI JOIN rule_cap_exempt_countries x ON x.program_year = e.program_year AND x.country = e.country
+    JOIN raw_partners p USING (partner_id)
+    ANTI JOIN rule_cap_exempt_countries x ON x.program_year = e.program_year AND x.country = p.country
     ANTI JOIN vendor_terminations v ON v.source = e.source AND v.source_id = e.source_id
     WHERE e.reason IS NULL
 ),
