@@ -13,7 +13,7 @@
 -- conditions hold for the event and whose business model the partner is
 -- registered in on earned_on, else unattributed; the event's multiplier,
 -- cap and termination rows belong to it too.
-WITH events AS (
+WITH events AS NOT MATERIALIZED (
     SELECT 'booking' AS source, booking_id AS source_id, 2 * row_number AS event_key, partner_id, solution, booked_on,
            booked_on AS earned_on, tcv, currency, license_type, tags, status, terminated_on,
            true AS good_standing
@@ -25,9 +25,7 @@ WITH events AS (
     FROM raw_oem_credits c
     ASOF LEFT JOIN standing s ON s.partner_id = c.partner_id AND c.reported_on >= s.changed_on
 ),
--- read twice (the attribution needs a few of its columns) rather than held
--- whole in memory
-priced AS NOT MATERIALIZED (
+priced AS (
     SELECT e.source, e.source_id, e.event_key, e.partner_id, y.program_year, e.earned_on, e.booked_on,
            e.solution, e.license_type, e.tags, p.country, p.emerging_market,
            CASE WHEN e.status = 'vendor_terminated' THEN e.terminated_on END AS vendor_terminated_on,
@@ -47,9 +45,17 @@ priced AS NOT MATERIALIZED (
     WHERE e.earned_on <= r.as_of
 ),
 attributed AS (
-    -- the first entry that holds, by the event's key (its row in its input)
+    -- the first entry that holds, by the event's key (its row in its input);
+    -- asked of every event (only those that earn keep it), with only the
+    -- joins its conditions need
     SELECT e.event_key, min(a.ord) AS ord
-    FROM priced e
+    FROM (
+        SELECT e.event_key, e.source, e.license_type, e.tags, e.solution, e.partner_id, e.earned_on,
+               p.country, p.emerging_market, y.program_year
+        FROM events e
+        JOIN raw_partners p USING (partner_id)
+        LEFT JOIN program_days y ON y.day = e.earned_on
+    ) e
     JOIN attribution_rules a
       ON attribution_holds(a."when", {'source': e.source, 'license_type': e.license_type, 'tags': e.tags,
                                       'solution': e.solution, 'country': e.country,
@@ -57,7 +63,6 @@ attributed AS (
     SEMI JOIN business_model_periods r
       ON r.partner_id = e.partner_id AND r.business_model = a.business_model
      AND r.from_on <= e.earned_on AND r.until_on > e.earned_on
-    WHERE e.reason IS NULL
     GROUP BY e.event_key
 )
 SELECT e.* EXCLUDE (event_key, country, emerging_market),
