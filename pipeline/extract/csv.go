@@ -206,12 +206,12 @@ func (c *csvFile) refused(ctx context.Context, s *session, t *table, rej string)
 	var out []Reject
 	for rows.Next() {
 		var (
-			row         int64
-			kind, msg   string
-			lineAt      int64
-			fields      []string
-			parseErr    error
-			text        string
+			row       int64
+			kind, msg string
+			lineAt    int64
+			fields    []string
+			parseErr  error
+			text      string
 		)
 		if err := rows.Scan(&row, &kind, &msg, &lineAt); err != nil {
 			return nil, s.wrap(err)
