@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -29,6 +30,10 @@ const maxRowBytes = 32 << 20
 
 // maxHeaderBytes bounds the header row.
 const maxHeaderBytes = 1 << 20
+
+// maxRefusedInline is the most refused records whose row numbers are
+// counted inline (see csvFile.stage).
+const maxRefusedInline = 256
 
 // maxRawBytes bounds the raw text kept for a record that could not be
 // parsed (an unclosed quote can swallow the rest of the file).
@@ -109,62 +114,73 @@ func project(path string, names []string, cols []column) ([]int, error) {
 
 func field(i int) string { return "c" + strconv.Itoa(i) }
 
-// stage reads the file into land_<table>: one VARCHAR column per field of
-// the header (c0, c1, ...), in the file's row order, and the records
-// read_csv refused into rejects of their own.
+// stage makes read_csv the staged relation: one VARCHAR column per field
+// of the header (c0, c1, ...), read in the file's row order into
+// values_<table>, and the records read_csv refused into rejects of their
+// own.
 func (c *csvFile) stage(ctx context.Context, s *session, t *table) (*staged, error) {
-	land, rej, scan := ident("land_"+t.name), "rej_"+t.name, "rejscan_"+t.name
+	rej, scan := "rej_"+t.name, "rejscan_"+t.name
 	var cols []string
 	for i := range c.header {
 		cols = append(cols, lit(field(i))+": 'VARCHAR'")
 	}
 	path := c.in.duckPath()
 	s.rename[path] = c.in.path
-	err := s.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s,
+	st := &staged{input: c.in, cols: map[string]stagedCol{}, rel: fmt.Sprintf(`read_csv(%s,
 		auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {%s},
 		strict_mode = true, compression = 'none', max_line_size = %d, buffer_size = %d,
 		store_rejects = true, rejects_table = %s, rejects_scan = %s)`,
-		land, lit(path), strings.Join(cols, ", "), maxRowBytes, 2*maxRowBytes, lit(rej), lit(scan)))
-	if err != nil {
-		return nil, &InputError{File: c.in.path, Msg: "cannot read", Err: err}
-	}
-	st := &staged{rel: ident("src_" + t.name), cols: map[string]stagedCol{}}
-	if st.rows, err = s.count(ctx, "SELECT count(*) FROM "+land); err != nil {
-		return nil, err
-	}
-	if st.refused, err = c.refused(ctx, s, t, rej); err != nil {
-		return nil, err
-	}
-	for _, q := range []string{"DROP TABLE IF EXISTS " + ident(rej), "DROP TABLE IF EXISTS " + ident(scan)} {
-		if err := s.exec(ctx, q); err != nil {
-			return nil, err
-		}
-	}
-	// A record's row number is its place among the records; rowid is its
-	// place among those read_csv kept, so each refused record before it
-	// adds one.
-	view := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT rowid + 1 AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason, * FROM %s", st.rel, land)
-	if len(st.refused) > 0 {
-		if err := c.gaps(ctx, s, t, st.refused); err != nil {
-			return nil, err
-		}
-		view = fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
-			SELECT l._k + coalesce(g.before, 0) AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason, l.* EXCLUDE (_k)
-			FROM (SELECT rowid + 1 AS _k, * FROM %s) l ASOF LEFT JOIN %s g ON l._k > g.kept`, st.rel, land, ident("gaps_"+t.name))
-	}
-	err = s.exec(ctx, view)
-	if err != nil {
-		return nil, err
-	}
+		lit(path), strings.Join(cols, ", "), maxRowBytes, 2*maxRowBytes, lit(rej), lit(scan))}
 	var raw []string
 	for i := range c.header {
-		raw = append(raw, "tally_csv_field("+ident(field(i))+")")
+		k := slices.Index(c.idx, i)
+		if k < 0 {
+			st.keep = append(st.keep, ident(field(i))+" AS "+ident("e"+strconv.Itoa(i)))
+			raw = append(raw, "tally_csv_field("+ident("e"+strconv.Itoa(i))+")")
+			continue
+		}
+		raw = append(raw, "tally_csv_field("+v(t.cols[k].name)+")")
+		st.cols[t.cols[k].name] = stagedCol{expr: ident(field(i))}
 	}
 	st.raw = "concat_ws(',', " + strings.Join(raw, ", ") + ")"
-	for i, col := range t.cols {
-		if j := c.idx[i]; j >= 0 {
-			st.cols[col.name] = stagedCol{expr: ident(field(j))}
+	st.number = func(ctx context.Context) error {
+		values, rows := ident("values_"+t.name), ident("rows_"+t.name)
+		var err error
+		if st.rows, err = s.count(ctx, "SELECT count(*) FROM "+values); err != nil {
+			return err
 		}
+		if st.refused, err = c.refused(ctx, s, t, rej); err != nil {
+			return err
+		}
+		for _, q := range []string{"DROP TABLE IF EXISTS " + ident(rej), "DROP TABLE IF EXISTS " + ident(scan)} {
+			if err := s.exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		// A record's row number is its place among the records; rowid is
+		// its place among those read_csv kept, so each refused record
+		// before it adds one. Few refused records are counted in the
+		// projection, which keeps the row order; many by a join.
+		var before []string
+		for j, r := range st.refused {
+			before = append(before, strconv.FormatInt(r.RowNumber-int64(j+1), 10))
+		}
+		number := "rowid + 1"
+		if len(before) > 0 {
+			number = fmt.Sprintf("rowid + 1 + len(list_filter([%s], k -> k < rowid + 1))", strings.Join(before, ", "))
+		}
+		view := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT rowid AS _rowid, %s AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason, * FROM %s",
+			rows, number, values)
+		if len(st.refused) > maxRefusedInline {
+			if err := c.gaps(ctx, s, t, st.refused); err != nil {
+				return err
+			}
+			st.sorted = true
+			view = fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
+				SELECT l._rowid, l._rowid + 1 + coalesce(g.before, 0) AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason, l.*  EXCLUDE (_rowid)
+				FROM (SELECT rowid AS _rowid, * FROM %s) l ASOF LEFT JOIN %s g ON l._rowid + 1 > g.kept`, rows, values, ident("gaps_"+t.name))
+		}
+		return s.exec(ctx, view)
 	}
 	return st, nil
 }

@@ -252,7 +252,7 @@ func land(ctx context.Context, s *session, t *table, in input, rawDir string, lo
 func stageAndCheck(ctx context.Context, s *session, t *table, in input, r *TableResult, rawDir string) error {
 	if in.src == nil {
 		// an absent optional table lands as a table with no rows
-		st := &staged{rel: "(SELECT NULL::BIGINT AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason LIMIT 0)", raw: "''"}
+		st := &staged{rel: "(SELECT NULL::BIGINT AS _n, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason LIMIT 0)", numbered: true, raw: "''"}
 		return checkTable(ctx, s, t, st, r, rawDir)
 	}
 	st, err := in.src.stage(ctx, s, t)
@@ -264,21 +264,54 @@ func stageAndCheck(ctx context.Context, s *session, t *table, in input, r *Table
 
 // checkTable runs the checks over a staged table and lands the outcome.
 func checkTable(ctx context.Context, s *session, t *table, st *staged, r *TableResult, rawDir string) error {
-	final := ident("final_" + t.name)
-	for _, q := range []string{checkedSQL(t, st), dupsSQL(t), finalSQL(t)} {
+	final, faults, rows := ident("final_"+t.name), ident("faults_"+t.name), ident("rows_"+t.name)
+	if err := s.exec(ctx, valuesSQL(t, st)); err != nil {
+		if in := st.input; in != nil {
+			return &InputError{File: in.path, Msg: "cannot read", Err: err}
+		}
+		return fmt.Errorf("extract: read %s: %w", t.name, err)
+	}
+	if st.number != nil {
+		if err := st.number(ctx); err != nil {
+			return err
+		}
+	} else if err := s.exec(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT rowid AS _rowid, * FROM %s", rows, ident("values_"+t.name))); err != nil {
+		return err
+	}
+	rawRel := st.rawRel
+	if rawRel == "" {
+		rawRel = rows
+	}
+	for _, q := range []string{checkedSQL(t, st), dupsSQL(t), finalSQL(t),
+		fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT _rowid, _n, _key, _fault FROM %s WHERE _fault IS NOT NULL", faults, final),
+		// the raw text only of the rejected rows
+		fmt.Sprintf(`INSERT INTO extract_rejects SELECT %s, f._n, f._key, f._fault.reason, f._fault.detail, %s FROM %s f JOIN %s l ON l._n = f._n`,
+			lit(t.name), st.raw, faults, rawRel)} {
 		if err := s.exec(ctx, q); err != nil {
 			return fmt.Errorf("extract: check %s: %w", t.name, err)
 		}
 	}
 	if r.Output != "" {
-		if err := copyTo(ctx, s, fmt.Sprintf("SELECT %s FROM %s WHERE _fault IS NULL ORDER BY _n", typedSQL(t), final), r.Output); err != nil {
+		rejected, err := s.count(ctx, "SELECT count(*) FROM "+faults)
+		if err != nil {
 			return err
 		}
-	}
-	err := s.exec(ctx, fmt.Sprintf(`INSERT INTO extract_rejects SELECT %s, _n, _key, _fault.reason, _fault.detail, _raw FROM %s WHERE _fault IS NOT NULL`,
-		lit(t.name), final))
-	if err != nil {
-		return fmt.Errorf("extract: check %s: %w", t.name, err)
+		// The accepted rows are the rows not flagged rejected: a scan, a
+		// filter and a projection, which keep the row order.
+		query := fmt.Sprintf("SELECT %s FROM %s", typedSQL(t, st), rows)
+		if rejected > 0 {
+			err := s.exec(ctx, fmt.Sprintf("UPDATE %s SET _rejected = true WHERE rowid IN (SELECT _rowid FROM %s)", ident("values_"+t.name), faults))
+			if err != nil {
+				return err
+			}
+			query += " WHERE NOT _rejected"
+		}
+		if st.sorted {
+			query += " ORDER BY _n"
+		}
+		if err := copyTo(ctx, s, query, r.Output); err != nil {
+			return err
+		}
 	}
 	if len(st.refused) > 0 {
 		err := s.appendRows(ctx, "extract_rejects", func(add func(...driver.Value) error) error {
@@ -293,16 +326,16 @@ func checkTable(ctx context.Context, s *session, t *table, st *staged, r *TableR
 			return err
 		}
 	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT reason, count(*) FROM extract_rejects WHERE "table" = ? GROUP BY reason`, t.name)
+	counts, err := s.conn.QueryContext(ctx, `SELECT reason, count(*) FROM extract_rejects WHERE "table" = ? GROUP BY reason`, t.name)
 	if err != nil {
 		return s.wrap(err)
 	}
-	defer rows.Close()
+	defer counts.Close()
 	r.RowsRead = st.rows + int64(len(st.refused))
-	for rows.Next() {
+	for counts.Next() {
 		var reason string
 		var n int64
-		if err := rows.Scan(&reason, &n); err != nil {
+		if err := counts.Scan(&reason, &n); err != nil {
 			return s.wrap(err)
 		}
 		if r.Reasons == nil {
@@ -311,7 +344,7 @@ func checkTable(ctx context.Context, s *session, t *table, st *staged, r *TableR
 		r.Reasons[reason] = n
 		r.Rejected += n
 	}
-	if err := rows.Err(); err != nil {
+	if err := counts.Err(); err != nil {
 		return s.wrap(err)
 	}
 	r.Accepted = r.RowsRead - r.Rejected
@@ -333,8 +366,11 @@ func checkTable(ctx context.Context, s *session, t *table, st *staged, r *TableR
 func drop(ctx context.Context, s *session, t *table) error {
 	for _, q := range []string{
 		"DROP VIEW IF EXISTS " + ident("final_"+t.name),
+		"DROP TABLE IF EXISTS " + ident("faults_"+t.name),
 		"DROP VIEW IF EXISTS " + ident("checked_"+t.name),
 		"DROP TABLE IF EXISTS " + ident("dups_"+t.name),
+		"DROP VIEW IF EXISTS " + ident("rows_"+t.name),
+		"DROP TABLE IF EXISTS " + ident("values_"+t.name),
 		"DROP VIEW IF EXISTS " + ident("src_"+t.name),
 		"DROP TABLE IF EXISTS " + ident("land_"+t.name),
 		"DROP TABLE IF EXISTS " + ident("gaps_"+t.name),

@@ -225,7 +225,7 @@ func scalarText(raw json.RawMessage) string {
 func (j *jsonlFile) stage(ctx context.Context, s *session, t *table) (*staged, error) {
 	land := "land_" + t.name
 	defs := []string{"_n BIGINT", "_raw VARCHAR", "_malformed VARCHAR", "_malformed_reason VARCHAR"}
-	st := &staged{rel: ident(land), raw: "_raw", cols: map[string]stagedCol{}}
+	st := &staged{rel: ident(land), numbered: true, keep: []string{"_raw"}, raw: "_raw", cols: map[string]stagedCol{}, input: j.in}
 	index := map[string]int{}
 	for i, c := range t.cols {
 		typ := "VARCHAR"

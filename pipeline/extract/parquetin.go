@@ -100,7 +100,8 @@ func (p *parquetFile) stage(ctx context.Context, s *session, t *table) (*staged,
 	if err != nil {
 		return nil, &InputError{File: p.in.path, Msg: "not a readable Parquet file", Err: err}
 	}
-	st := &staged{rel: land, cols: map[string]stagedCol{}, raw: "to_json(struct_pack(" + strings.Join(raw, ", ") + "))::VARCHAR"}
+	st := &staged{rel: land, numbered: true, rawRel: land, input: p.in, cols: map[string]stagedCol{},
+		raw: "to_json(struct_pack(" + strings.Join(raw, ", ") + "))::VARCHAR"}
 	for i, name := range p.names {
 		k := slicesIndex(t.cols, name)
 		switch {

@@ -530,7 +530,7 @@ func (r *pgReader) stage(ctx context.Context, s *session, t *table) (*staged, er
 		ident("src_"+t.name), ident(land))); err != nil {
 		return nil, err
 	}
-	st.rel = ident("src_" + t.name)
+	st.rel, st.numbered, st.rawRel = ident("src_"+t.name), true, ident(land)
 	dest := make([]any, len(r.fields))
 	for k, f := range r.fields {
 		dest[k] = map[pgKind]any{pgInteger: new(pgtype.Int8), pgBoolean: new(pgtype.Bool), pgDate: new(pgtype.Date),

@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,15 +24,26 @@ import (
 // upper-cased column's text in upper case.
 
 // staged is where the rows of one table wait to be checked: a relation
-// with _n (the row number), _raw (the row as read), _malformed and
-// _malformed_reason (NULL, or why the row is no record at all) and, for
-// each table column the input has, an expression giving its text.
+// (rel) with, for each table column the input has, an expression giving
+// its text, and with _n (the row number), _malformed and
+// _malformed_reason (NULL, or why the row is no record at all) unless
+// numbered is false (CSV: the row number is then the place of the row in
+// values_<table>, see csv.go).
 type staged struct {
-	rel     string               // the relation (a table or view) holding the rows
-	cols    map[string]stagedCol // table column -> how it is read; absent columns are missing
-	raw     string               // SQL: the row as read (a CSV line, a JSON object)
-	refused []Reject             // rows the reader could not read as records (CSV), rejected as malformed
-	rows    int64                // rows in rel
+	rel      string               // the FROM item holding the rows: a table, or read_csv(...)
+	numbered bool                 // rel has _n, _malformed and _malformed_reason
+	cols     map[string]stagedCol // table column -> how it is read; absent columns are missing
+	keep     []string             // more select items values_<table> keeps (what raw reads)
+	raw      string               // SQL over rawRel: the row as read (a CSV line, a JSON object)
+	rawRel   string               // the relation raw reads, with _n; "" = rows_<table>
+	refused  []Reject             // rows the reader could not read as records (CSV), rejected as malformed
+	rows     int64                // rows read as records
+	input    *inputFile           // the file read, if any: named in read errors
+
+	// number, when rel is not numbered, makes rows_<table> once
+	// values_<table> is made, and counts rows and refused
+	number func(ctx context.Context) error
+	sorted bool // rows_<table> may not give the rows in row order (number made it with a join)
 }
 
 // stagedCol is how a table column is read from the staged relation.
@@ -58,21 +71,24 @@ func fault(reason, col, detail string) string {
 	return fmt.Sprintf("{'reason': %s, 'detail': %s || %s}", lit(reason), lit("column "+col+": "), detail)
 }
 
-// checkedSQL is the view of t's rows with their values and faults.
-func checkedSQL(t *table, s *staged) string {
+// valuesSQL makes values_<table>, the rows with their values, parsed once:
+// the text of every column, its date, decimal and upper-case forms, and
+// the row's key.
+func valuesSQL(t *table, s *staged) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nWITH s AS (\n  SELECT _n, _malformed, _malformed_reason, %s AS _raw", ident("checked_"+t.name), s.raw)
+	fmt.Fprintf(&b, "CREATE OR REPLACE TABLE %s AS\nWITH s AS (\n  SELECT ", ident("values_"+t.name))
+	items := append(slices.Clone(s.keep), "false AS _rejected")
+	if s.numbered {
+		items = append(items, "_n", "_malformed", "_malformed_reason")
+	}
+	b.WriteString(strings.Join(items, ", "))
 	for _, c := range t.cols {
 		sc, present := s.cols[c.name]
 		switch {
-		case !present && c.list:
-			fmt.Fprintf(&b, ",\n    NULL::VARCHAR[] AS %s", v(c.name))
 		case !present:
 			fmt.Fprintf(&b, ",\n    NULL::VARCHAR AS %s", v(c.name))
 		case c.list && sc.array:
-			fmt.Fprintf(&b, ",\n    tally_list(%s) AS %s", sc.expr, v(c.name))
-		case c.list:
-			fmt.Fprintf(&b, ",\n    tally_list(string_split(%s, ';')) AS %s", sc.expr, v(c.name))
+			fmt.Fprintf(&b, ",\n    CASE WHEN len(%s) > 0 THEN tally_list(%s) END AS %s", sc.expr, sc.expr, v(c.name))
 		default:
 			fmt.Fprintf(&b, ",\n    tally_text(%s) AS %s", sc.expr, v(c.name))
 		}
@@ -81,14 +97,22 @@ func checkedSQL(t *table, s *staged) string {
 		}
 	}
 	fmt.Fprintf(&b, "\n  FROM %s\n), p AS (\n  SELECT s.*", s.rel)
+	malformed := "_malformed IS NULL"
+	if !s.numbered {
+		malformed = "true"
+	}
 	for _, c := range t.cols {
 		switch {
 		case c.typ == dateType:
 			fmt.Fprintf(&b, ",\n    tally_date(%s) AS %s", v(c.name), d(c.name))
 		case c.typ == decimalType:
-			fmt.Fprintf(&b, ",\n    tally_decimal_ok(%s, %d) AS %s", v(c.name), scale(c.name), ok(c.name))
-			fmt.Fprintf(&b, ",\n    CASE WHEN %s AND tally_int_digits(%s) <= 20 THEN CAST(%s AS DECIMAL(38,%d)) END AS %s",
-				ok(c.name), v(c.name), v(c.name), scale(c.name), x(c.name))
+			// a plain decimal (an optional sign, digits, an optional point and
+			// digits; no exponent) with at most scale places once trailing zeros go
+			fmt.Fprintf(&b, ",\n    regexp_full_match(%s, '[+-]?([0-9]+([.][0-9]{0,%d}0*)?|[.][0-9]{0,%d}0*)') AS %s",
+				v(c.name), scale(c.name), scale(c.name), ok(c.name))
+			// x: the value when it is within the column's bound (checkRange):
+			// exactly what its DECIMAL(18,scale) holds, so the cast fails beyond it
+			fmt.Fprintf(&b, ",\n    CASE WHEN %s THEN try_cast(%s AS DECIMAL(18,%d)) END AS %s", ok(c.name), v(c.name), scale(c.name), x(c.name))
 		}
 		if c.upper {
 			fmt.Fprintf(&b, ",\n    upper(%s) AS %s", v(c.name), u(c.name))
@@ -106,8 +130,16 @@ func checkedSQL(t *table, s *staged) string {
 		absent = append(absent, e+" IS NULL")
 	}
 	fmt.Fprintf(&b, ",\n    CASE WHEN %s THEN '' ELSE concat_ws('|', %s) END AS _key", strings.Join(absent, " AND "), strings.Join(parts, ", "))
-	fmt.Fprintf(&b, ",\n    %s AND _malformed IS NULL AS _keyed", strings.Join(present, " AND "))
-	b.WriteString("\n  FROM s\n)\nSELECT p.*, ")
+	fmt.Fprintf(&b, ",\n    %s AND %s AS _keyed", strings.Join(present, " AND "), malformed)
+	b.WriteString("\n  FROM s\n)\nSELECT * FROM p")
+	return b.String()
+}
+
+// checkedSQL is the view of t's rows (rows_<table>: values_<table> with
+// row numbers) with their first fault.
+func checkedSQL(t *table, s *staged) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT p.*, ", ident("checked_"+t.name))
 	if len(t.checks) > 0 {
 		var steps []string
 		steps = append(steps, "CASE WHEN _malformed IS NOT NULL THEN {'reason': _malformed_reason, 'detail': _malformed} END")
@@ -116,7 +148,7 @@ func checkedSQL(t *table, s *staged) string {
 		}
 		fmt.Fprintf(&b, "coalesce(\n    %s) AS _fault", strings.Join(steps, ",\n    "))
 	}
-	b.WriteString("\nFROM p")
+	fmt.Fprintf(&b, "\nFROM %s p", ident("rows_"+t.name))
 	for _, c := range t.checks {
 		switch c.kind {
 		case checkPartner:
@@ -176,15 +208,17 @@ func checkSQL(t *table, s *staged, c check) string {
 		return when(fmt.Sprintf("%s <> 'USD' AND (fx.currency IS NULL OR fx.first_from > %s)", u(c.col), d(c.other)), ReasonNoFXRate,
 			fmt.Sprintf("'no fx_rates row for ' || tally_quote(%s) || ' valid on or before ' || CAST(%s AS VARCHAR)", u(c.col), d(c.other)))
 	case checkNegative:
-		return when(x(c.col)+" < 0", ReasonNegativeTCV, fmt.Sprintf("tally_quote(%s) || ' is negative'", v(c.col)))
+		return when(fmt.Sprintf("%s AND CASE WHEN %s IS NULL THEN starts_with(%s, '-') ELSE %s < 0 END", ok(c.col), x(c.col), v(c.col), x(c.col)),
+			ReasonNegativeTCV, fmt.Sprintf("tally_quote(%s) || ' is negative'", v(c.col)))
 	case checkNonPositive:
 		return when(fmt.Sprintf("%s AND CASE WHEN %s IS NULL THEN starts_with(%s, '-') ELSE %s <= 0 END", ok(c.col), x(c.col), v(c.col), x(c.col)),
 			ReasonNonpositiveRate, fmt.Sprintf("tally_quote(%s) || ' is not positive'", v(c.col)))
 	case checkRange:
-		return when(fmt.Sprintf("%s AND (%s IS NULL OR abs(%s) >= %s)", ok(c.col), x(c.col), x(c.col), limit(c.col)), ReasonOutOfRange,
+		return when(fmt.Sprintf("%s AND %s IS NULL", ok(c.col), x(c.col)), ReasonOutOfRange,
 			fmt.Sprintf("tally_quote(%s) || %s", v(c.col), lit(" is out of range: want less than "+limit(c.col))))
 	case checkRangeUSD:
-		usd := fmt.Sprintf("%s * fx.max_rate", x(c.col))
+		// in DOUBLE: the bound is far from where a double loses a millionth
+		usd := fmt.Sprintf("CAST(%s AS DOUBLE) * CAST(fx.max_rate AS DOUBLE)", x(c.col))
 		return when(fmt.Sprintf("%s <> 'USD' AND %s >= %s", u(c.other), usd, MaxTCVUSD), ReasonOutOfRange,
 			fmt.Sprintf("tally_quote(%s) || ' ' || %s || ' is ' || CAST(CAST(%s AS DECIMAL(38,2)) AS VARCHAR) || ' USD at the highest usd_per_unit of ' || %s || %s",
 				v(c.col), u(c.other), usd, u(c.other), lit(": want less than "+MaxTCVUSD+" USD")))
@@ -226,25 +260,27 @@ func finalSQL(t *table) string {
 	if len(t.key) > 1 {
 		label = "columns "
 	}
-	detail := lit(label+strings.Join(t.key, "|")+": key ") + " || tally_quote(c._key) || ' is also on row ' || "
+	detail := lit(label+strings.Join(t.key, "|")+": key ") + " || tally_quote(c._key) || ' is also on row ' ||"
 	return fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
 SELECT c.* EXCLUDE (_fault), coalesce(c._fault, CASE
     WHEN k.first = c._n THEN {'reason': %s, 'detail': %s CAST(k.second AS VARCHAR)}
     WHEN k.first IS NOT NULL THEN {'reason': %s, 'detail': %s CAST(k.first AS VARCHAR)} END) AS _fault
-FROM %s c LEFT JOIN %s k ON c._keyed AND k._key = c._key`,
+FROM %s c LEFT JOIN %s k ON k._key = CASE WHEN c._keyed THEN c._key END`,
 		ident("final_"+t.name), lit(ReasonDuplicateKey), detail, lit(ReasonDuplicateKey), detail,
 		ident("checked_"+t.name), ident("dups_"+t.name))
 }
 
 // typedSQL is the select list of an accepted row as its raw Parquet row
 // (rows.go): row_number, then every column in its type.
-func typedSQL(t *table) string {
+func typedSQL(t *table, s *staged) string {
 	sel := []string{"_n AS row_number"}
 	for _, c := range t.cols {
 		var e string
 		switch {
-		case c.list:
+		case c.list && s.cols[c.name].array:
 			e = v(c.name)
+		case c.list:
+			e = fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN tally_list(string_split(%s, ';')) END", v(c.name), v(c.name))
 		case c.typ == dateType:
 			e = d(c.name)
 		case c.typ == decimalType:
@@ -268,19 +304,13 @@ func typedSQL(t *table) string {
 // macros are the SQL functions the checks use.
 var macros = []string{
 	// a cell's text: blanks around it trimmed, empty is NULL
-	`CREATE OR REPLACE MACRO tally_text(s) AS nullif(trim(s, ' ' || chr(9)), '')`,
+	"CREATE OR REPLACE MACRO tally_text(s) AS nullif(trim(s, ' \t'), '')",
 	// a list's elements trimmed, blank ones dropped; an empty list is NULL
-	`CREATE OR REPLACE MACRO tally_list(l) AS
-		nullif(list_filter(list_transform(l, e -> trim(e, ' ' || chr(9))), e -> e IS NOT NULL AND e <> ''), [])`,
+	"CREATE OR REPLACE MACRO tally_list(l) AS nullif(list_filter(list_transform(l, e -> trim(e, ' \t')), e -> e IS NOT NULL AND e <> ''), [])",
 	// YYYY-MM-DD, years 1 to 9999, a day that exists
 	`CREATE OR REPLACE MACRO tally_date(s) AS
-		CASE WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND s[1:4] <> '0000' THEN try_cast(s AS DATE) END`,
-	// a plain decimal (optional sign, digits, optional point and digits; no exponent) with at most places places once trailing zeros go
-	`CREATE OR REPLACE MACRO tally_decimal_ok(s, places) AS
-		regexp_full_match(s, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)')
-		AND length(rtrim(split_part(s, '.', 2), '0')) <= places`,
-	// the digits before the point, leading zeros dropped
-	`CREATE OR REPLACE MACRO tally_int_digits(s) AS length(ltrim(split_part(ltrim(s, '+-'), '.', 1), '0'))`,
+		CASE WHEN length(s) = 10 AND s[5] = '-' AND s[8] = '-' AND s[1] BETWEEN '0' AND '9' AND s[1:4] <> '0000'
+		     THEN try_cast(s AS DATE) END`,
 	// Go's %q of a string, for details: quotes, with \ " and control characters escaped
 	`CREATE OR REPLACE MACRO tally_quote(s) AS
 		'"' || replace(replace(replace(replace(replace(s, '\', '\\'), '"', '\"'), chr(10), '\n'), chr(13), '\r'), chr(9), '\t') || '"'`,
