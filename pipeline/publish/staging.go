@@ -29,8 +29,7 @@ func reached(step string) {
 }
 
 // SetCrashPoint makes f be called at each step of Commit ("staged", "aside",
-// "renamed", "latest") and of ReplaceDir ("replace-exchanged",
-// "replace-aside"), for tests outside this package that kill a real run
+// "renamed", "latest"), for tests outside this package that kill a real run
 // there (jobs/hardening); nil removes it. Set it before any Commit runs.
 func SetCrashPoint(f func(step string)) { crashPoint = f }
 
