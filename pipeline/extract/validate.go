@@ -129,7 +129,11 @@ func valuesSQL(t *table, s *staged) string {
 		present = append(present, e+" IS NOT NULL")
 		absent = append(absent, e+" IS NULL")
 	}
-	fmt.Fprintf(&b, ",\n    CASE WHEN %s THEN '' ELSE concat_ws('|', %s) END AS _key", strings.Join(absent, " AND "), strings.Join(parts, ", "))
+	if len(parts) == 1 {
+		fmt.Fprintf(&b, ",\n    %s AS _key", parts[0])
+	} else {
+		fmt.Fprintf(&b, ",\n    CASE WHEN %s THEN '' ELSE concat_ws('|', %s) END AS _key", strings.Join(absent, " AND "), strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(&b, ",\n    %s AND %s AS _keyed", strings.Join(present, " AND "), malformed)
 	b.WriteString("\n  FROM s\n)\nSELECT * FROM p")
 	return b.String()
@@ -309,7 +313,7 @@ var macros = []string{
 	"CREATE OR REPLACE MACRO tally_list(l) AS nullif(list_filter(list_transform(l, e -> trim(e, ' \t')), e -> e IS NOT NULL AND e <> ''), [])",
 	// YYYY-MM-DD, years 1 to 9999, a day that exists
 	`CREATE OR REPLACE MACRO tally_date(s) AS
-		CASE WHEN length(s) = 10 AND s[5] = '-' AND s[8] = '-' AND s[1] BETWEEN '0' AND '9' AND s[1:4] <> '0000'
+		CASE WHEN s LIKE '____-__-__' AND ascii(s) BETWEEN 48 AND 57 AND NOT starts_with(s, '0000')
 		     THEN try_cast(s AS DATE) END`,
 	// Go's %q of a string, for details: quotes, with \ " and control characters escaped
 	`CREATE OR REPLACE MACRO tally_quote(s) AS
