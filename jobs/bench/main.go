@@ -180,13 +180,13 @@ func report(rs []result) {
 	// it cannot hold the publish step's own time: "publish+other" is the
 	// run's wall time less its recorded steps (publishing, and the process's
 	// start and clean-up).
-	fmt.Fprintln(w, "bookings\tinput rows\textract s\tload s\tcompute s\tchecks s\texport s\tpublish+other s\ttotal s\trows/s\tpeak RSS\tfloor s\tratio\t")
+	fmt.Fprintln(w, "bookings\tinput rows\textract s\tload s\tcompute s\tchecks s\texport s\tpublish+other s\ttotal s\trows/s\tpeak RSS\tfloor s\tratio\textract/floor\t")
 	for _, r := range rs {
 		s := r.steps
 		other := r.wall - s["extract"] - s["load"] - s["compute"] - s["checks"] - s["export"]
-		fmt.Fprintf(w, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f GiB\t%.2f\t%.1fx\t\n",
+		fmt.Fprintf(w, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f GiB\t%.2f\t%.1fx\t%.1fx\t\n",
 			r.bookings, r.rows, s["extract"], s["load"], s["compute"], s["checks"], s["export"], other,
-			r.wall, float64(r.rows)/r.wall, float64(r.peakRSS)/(1<<30), r.floor, r.wall/r.floor)
+			r.wall, float64(r.rows)/r.wall, float64(r.peakRSS)/(1<<30), r.floor, r.wall/r.floor, s["extract"]/r.floor)
 	}
 	w.Flush()
 	for _, r := range rs {
