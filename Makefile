@@ -48,7 +48,7 @@ FUZZ_TARGETS := \
 	pipeline/date:FuzzParse pipeline/date:FuzzString \
 	pipeline/decimal:FuzzParse pipeline/decimal:FuzzFormat \
 	pipeline/rulebook:FuzzParse \
-	pipeline/extract:FuzzCSVRows pipeline/extract:FuzzJSONLRows pipeline/extract:FuzzJSONScanner
+	pipeline/extract:FuzzCSVRows pipeline/extract:FuzzJSONLRows
 
 fuzz: ## every fuzz target for FUZZTIME (default 30s) each, one after another
 	@set -e; for t in $(FUZZ_TARGETS); do \

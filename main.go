@@ -255,7 +255,7 @@ func extractCommand() *cobra.Command {
 	var o jobs.ExtractOptions
 	c := &cobra.Command{
 		Use:   "extract --input DIR|postgres://... --rulebook FILE [--out DIR] [--pg-schema NAME]",
-		Short: "Land the inputs as Parquet under raw/, with rejects",
+		Short: "Land the inputs as Parquet in a raw version (raw/run=<run id>/), with rejects",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger()
@@ -538,8 +538,8 @@ func simulateCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "simulate --rulebook DRAFT [--as-of DATE] [--out DIR] [--format table|csv|json]",
 		Short: "Re-level under a draft rulebook and show who moves, without publishing",
-		Long: `simulate recomputes the lake's last inputs (raw/) under a draft rulebook in a
-scratch database and compares the draft's levels with the published snapshot
+		Long: `simulate recomputes the inputs of a published snapshot (the raw version its
+manifest names) under a draft rulebook in a scratch database and compares the draft's levels with the published snapshot
 for the same as_of: a from-level x to-level matrix, the partners who move
 with their figures, and the points by program year and source. Nothing in
 the lake changes.

@@ -48,11 +48,12 @@ type RunResult struct {
 	Checks   []engine.Check        `json:"checks"`
 	Steps    []publish.Step        `json:"steps"`
 	Pruned   []string              `json:"pruned,omitempty"`
+	Raw      string                `json:"raw,omitempty"` // the run's raw version, relative to the lake
 }
 
 // CrashAt, when set, is called with the name of each step Run reaches
 // ("locked", "extracted", "loaded", "computed", "checked", "staging",
-// "exported", "published", "raw-replaced", "done"), so a test
+// "exported", "raw-published", "published", "raw-replaced", "done"), so a test
 // can kill the process there (jobs/hardening). Production never sets it.
 var CrashAt func(step string)
 
@@ -218,6 +219,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		m.Steps = append(m.Steps, publish.Step{Name: "model " + s.Name, Seconds: s.Seconds})
 	}
 	t0 = begin("publish")
+	// The run's raw Parquet becomes its raw version, whole, before the
+	// snapshot that names it is committed; a failed commit leaves a
+	// version no snapshot names, which pruning removes.
+	if m.Raw, err = publish.PublishRaw(o.Out, res.RunID, filepath.Join(work, "raw")); err != nil {
+		return res, errors.Join(err, staging.Abort())
+	}
+	res.Raw = m.Raw
+	reached("raw-published")
 	if err := staging.Commit(m); err != nil {
 		return res, errors.Join(err, staging.Abort())
 	}
@@ -225,9 +234,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	step("publish", t0)
 	reached("published")
 
-	// The raw Parquet of the published run replaces the previous raw/.
-	if err := publish.ReplaceDir(filepath.Join(work, "raw"), filepath.Join(o.Out, "raw")); err != nil {
-		log.Warn("raw/ not updated", "err", err)
+	// raw/<table> follows the latest snapshot; a backfill leaves it.
+	if latest, err := publish.Latest(o.Out); err == nil && latest == res.Snapshot {
+		if err := publish.PointRaw(o.Out, res.RunID); err != nil {
+			log.Warn("raw/<table> links not updated", "err", err)
+		}
 	}
 	reached("raw-replaced")
 	if o.Keep > 0 {
@@ -235,6 +246,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if err != nil {
 			log.Warn("pruning old snapshots", "err", err)
 		}
+		raw, err := publish.PruneRaw(o.Out)
+		if err != nil {
+			log.Warn("pruning old raw versions", "err", err)
+		}
+		res.Pruned = append(res.Pruned, raw...)
 	}
 	reached("done")
 	log.Info("run published", "snapshot", res.Snapshot, "rejected", res.Rejected)

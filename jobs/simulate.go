@@ -76,8 +76,8 @@ type SourcePoints struct {
 	Difference  string `json:"difference"`
 }
 
-// Simulate re-levels the inputs of the latest published run (the lake's
-// raw/) under a draft rulebook in a fresh in-memory engine and compares the
+// Simulate re-levels the inputs of a published snapshot (the raw version
+// its manifest names) under a draft rulebook in a fresh in-memory engine and compares the
 // result with the published snapshot for the same as_of. It writes nothing
 // to the lake: DuckDB spills to a temporary directory outside it.
 func Simulate(ctx context.Context, o SimulateOptions) (*Simulation, error) {
@@ -111,11 +111,16 @@ func Simulate(ctx context.Context, o SimulateOptions) (*Simulation, error) {
 	}
 	sim := &Simulation{AsOf: m.AsOf, Snapshot: dir, Published: m.Rulebook,
 		Draft: publish.RulebookRef{Path: draft.Path, SHA256: draft.SHA256}}
-	if latest, err := publish.Latest(o.Out); err == nil && latest != dir {
-		sim.Notes = append(sim.Notes, fmt.Sprintf("raw/ holds the inputs of the latest published run, not of the run that published %s: "+
-			"differences may come from changed inputs as well as from the draft", m.AsOf))
+	// the inputs of the run that published the snapshot (a lake written
+	// before raw versions has only raw/ itself, the latest run's)
+	rawDir := filepath.Join(o.Out, filepath.FromSlash(m.Raw))
+	if m.Raw == "" {
+		rawDir = filepath.Join(o.Out, "raw")
+		if latest, err := publish.Latest(o.Out); err == nil && latest != dir {
+			sim.Notes = append(sim.Notes, fmt.Sprintf("raw/ holds the inputs of the latest published run, not of the run that published %s: "+
+				"differences may come from changed inputs as well as from the draft", m.AsOf))
+		}
 	}
-	rawDir := filepath.Join(o.Out, "raw")
 
 	settings := o.DuckDB
 	if settings.TempDir == "" {
@@ -133,7 +138,7 @@ func Simulate(ctx context.Context, o SimulateOptions) (*Simulation, error) {
 	defer e.Close()
 	t0 := time.Now()
 	if err := e.LoadRaw(ctx, rawDir); err != nil {
-		return nil, fmt.Errorf("simulate: the lake's raw/ (the inputs of the latest run): %w", err)
+		return nil, fmt.Errorf("simulate: the inputs of %s (%s): %w", dir, rawDir, err)
 	}
 	if err := e.LoadRules(ctx, draft.Tables(asOf)); err != nil {
 		return nil, err

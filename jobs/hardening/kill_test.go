@@ -31,10 +31,10 @@ func killCases() []killCase {
 		one("staged", asOfA), one("staged", asOfB),
 		one("renamed", asOfA), one("renamed", asOfB),
 		one("current", asOfB), one("latest", asOfA), one("latest", asOfB),
-		one("published", asOfB), one("replace-exchanged", asOfA), one("raw-replaced", asOfB),
+		one("raw-published", asOfA), one("published", asOfB), one("raw-replaced", asOfB),
 		{steps: []string{"done"}, asOf: asOfB, keep: 1}, // after pruning as_of=A
 		// killed twice in a row before a run gets through
-		{steps: []string{"replace-exchanged", "replace-exchanged"}, asOf: asOfB},
+		{steps: []string{"raw-published", "raw-published"}, asOf: asOfB},
 		{steps: []string{"renamed", "staged"}, asOf: asOfA},
 	}
 }

@@ -245,6 +245,9 @@ func TestOutputModes(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				return nil // raw/<table> links to the latest raw version; a link has no mode of its own
+			}
 			info, err := d.Info()
 			if err != nil {
 				return err

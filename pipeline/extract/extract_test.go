@@ -3,6 +3,7 @@ package extract_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,18 +115,49 @@ func base() map[string]rows {
 }
 
 // writeLanding writes the tables of a landing directory, each as format
-// (csv or jsonl), and returns it.
+// (csv, jsonl or parquet), and returns it.
 func writeLanding(t *testing.T, tables map[string]rows, format string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, r := range tables {
-		content := r.csv()
-		if format == "jsonl" {
-			content = r.jsonl()
+		switch format {
+		case "parquet":
+			writeParquet(t, filepath.Join(dir, name+".parquet"), r)
+		case "jsonl":
+			writeFile(t, filepath.Join(dir, name+".jsonl"), r.jsonl())
+		default:
+			writeFile(t, filepath.Join(dir, name+".csv"), r.csv())
 		}
-		writeFile(t, filepath.Join(dir, name+"."+format), content)
 	}
 	return dir
+}
+
+// writeParquet writes a table as Parquet, through DuckDB: every column as
+// text, empty cells null, list columns as lists.
+func writeParquet(t *testing.T, path string, r rows) {
+	t.Helper()
+	csvPath := path + ".csv"
+	writeFile(t, csvPath, r.csv())
+	defer os.Remove(csvPath)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sel []string
+	for _, h := range r.header {
+		q := `"` + h + `"`
+		if slices.Contains(listColumns, h) {
+			sel = append(sel, "string_split("+q+", ';') AS "+q)
+		} else {
+			sel = append(sel, q)
+		}
+	}
+	_, err = db.Exec(fmt.Sprintf("COPY (SELECT %s FROM read_csv('%s', header = true, all_varchar = true, delim = ',', quote = '\"')) TO '%s' (FORMAT parquet)",
+		strings.Join(sel, ", "), csvPath, path))
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -188,7 +220,7 @@ type reasonCase struct {
 	formats  []string
 }
 
-var both = []string{"csv", "jsonl"}
+var both = []string{"csv", "jsonl", "parquet"}
 
 func reasonCases() []reasonCase {
 	bk := "booking_id,partner_id,customer_id,opportunity_id,solution,booked_on,tcv,currency,license_type,tags,contract_partner_ids,status,terminated_on"
@@ -261,10 +293,18 @@ func reasonCases() []reasonCase {
 			rows: tbl(ic, "I1,P1,poc,C1,,vcf,pending,,2023-05-01,2023-04-01,"), row: 1, key: "I1", accepted: 0},
 		{name: "short row", reason: "malformed_row", table: "bookings",
 			rows: tbl(bk, ok, "B2,P1,C1"), row: 2, key: "B2", accepted: 1, formats: []string{"csv"}},
+		{name: "tcv beyond DECIMAL(18,6)", reason: "out_of_range", table: "bookings",
+			rows: tbl(bk, ok, "B2,P1,C1,O2,vcf,2023-03-01,9223372036854.775807,USD,saas,,,booked,"), row: 2, key: "B2", accepted: 1},
+		{name: "tcv beyond what converts exactly", reason: "out_of_range", table: "bookings",
+			rows: tbl(bk, "B2,P1,C1,,compute,2024-03-01,50000000000.00,EUR,term,,,,", ok), row: 1, key: "B2", accepted: 1},
+		{name: "oem tcv beyond DECIMAL(18,6)", reason: "out_of_range", table: "oem_credits",
+			rows: tbl(oem, "X1,OEM1,P1,C1,,vcf,2023-03-01,2023-03-05,1000000000000,USD,saas,"), row: 1, key: "X1", accepted: 0},
+		{name: "rate beyond DECIMAL(18,10)", reason: "out_of_range", table: "fx_rates",
+			rows: tbl("currency,valid_from,usd_per_unit", "EUR,2023-01-01,1.1", "XAU,2023-01-01,100000000"), row: 2, key: "XAU|2023-01-01", accepted: 1},
 	}
 }
 
-// TestReasons lands a tiny directory per reason, in CSV and in JSONL, and
+// TestReasons lands a tiny directory per reason, in CSV, JSONL and Parquet, and
 // checks the reject: reason, row, key, raw text, and the counts.
 func TestReasons(t *testing.T) {
 	for _, c := range reasonCases() {
@@ -299,12 +339,22 @@ func TestReasons(t *testing.T) {
 				if r.Table != c.table || r.Reason != c.reason || r.Key != c.key {
 					t.Errorf("reject %+v; want table %s, reason %s, key %q", r, c.table, c.reason, c.key)
 				}
-				lines := c.rows.csvLines()
-				if format == "jsonl" {
-					lines = c.rows.jsonlLines()
-				}
-				if want := lines[c.row-1]; r.Raw != want {
-					t.Errorf("raw %q, want %q", r.Raw, want)
+				switch format {
+				case "parquet":
+					// the row as a JSON object of its columns' text
+					var obj map[string]any
+					first := c.rows.header[0]
+					if err := json.Unmarshal([]byte(r.Raw), &obj); err != nil || obj[first] != c.rows.records[c.row-1][0] {
+						t.Errorf("raw %q, want a JSON object with %s %q", r.Raw, first, c.rows.records[c.row-1][0])
+					}
+				case "jsonl":
+					if want := c.rows.jsonlLines()[c.row-1]; r.Raw != want {
+						t.Errorf("raw %q, want %q", r.Raw, want)
+					}
+				default:
+					if want := c.rows.csvLines()[c.row-1]; r.Raw != want {
+						t.Errorf("raw %q, want %q", r.Raw, want)
+					}
 				}
 				if !strings.HasPrefix(r.Detail, "column") && c.reason != "malformed_row" {
 					t.Errorf("detail %q does not name the column", r.Detail)
@@ -356,8 +406,10 @@ func TestJSONLOnly(t *testing.T) {
 	}
 }
 
-// TestCSVQuoting: an unclosed quote or a bare quote is a malformed row that
-// keeps its text, and the file goes on.
+// TestCSVQuoting: quoted fields keep their commas and doubled quotes; a
+// bare quote inside an unquoted field is read as a quote (DuckDB's reader
+// does so, RFC 4180 leaves it undefined); bytes that are not UTF-8 make a
+// malformed row that keeps its text, and the file goes on.
 func TestCSVQuoting(t *testing.T) {
 	dir := writeLanding(t, base(), "csv")
 	bk := "booking_id,partner_id,customer_id,opportunity_id,solution,booked_on,tcv,currency,license_type,tags,contract_partner_ids,status,terminated_on\r\n"
@@ -369,20 +421,20 @@ func TestCSVQuoting(t *testing.T) {
 	raw := t.TempDir()
 	res := run(t, dir, raw)
 	tr := tableResult(t, res, "bookings")
-	if tr.RowsRead != 4 || tr.Accepted != 2 || tr.Reasons["malformed_row"] != 2 {
+	if tr.RowsRead != 4 || tr.Accepted != 3 || tr.Reasons["malformed_row"] != 1 {
 		t.Fatalf("bookings: %+v", tr)
 	}
 	rejects := readRejects(t, raw)
-	if r := rejects[0]; r.RowNumber != 2 || r.Raw != "B2,P1,C\"1,O1,vcf,2023-03-01,10,USD,saas,,,booked," {
-		t.Errorf("reject %+v", r)
-	}
 	// bytes that are not UTF-8 are a malformed row, kept readable
-	if r := rejects[1]; r.RowNumber != 4 || r.Key != "B4" || r.Raw != "B4,P1,C\uFFFD,O1,vcf,2023-03-01,10,USD,saas,,,booked," {
+	if r := rejects[0]; r.RowNumber != 4 || r.Key != "B4" || r.Raw != "B4,P1,C\uFFFD,O1,vcf,2023-03-01,10,USD,saas,,,booked," {
 		t.Errorf("reject %+v", r)
 	}
 	got := readBookings(t, raw)
-	if got[1].BookingID != "B3" || got[1].CustomerID != `C, "quoted"` || !slices.Equal(got[1].Tags, []string{"a", "b"}) || got[1].RowNumber != 3 {
-		t.Errorf("row 3 read as %+v", got[1])
+	if got[1].BookingID != "B2" || got[1].CustomerID != `C"1` || got[1].RowNumber != 2 {
+		t.Errorf("row 2 read as %+v", got[1])
+	}
+	if got[2].BookingID != "B3" || got[2].CustomerID != `C, "quoted"` || !slices.Equal(got[2].Tags, []string{"a", "b"}) || got[2].RowNumber != 3 {
+		t.Errorf("row 3 read as %+v", got[2])
 	}
 }
 

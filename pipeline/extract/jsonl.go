@@ -3,166 +3,312 @@ package extract
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
+	"database/sql/driver"
+	"encoding/json"
 	"errors"
-	"hash"
+	"fmt"
 	"io"
-	"os"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
-// jsonlReader reads a JSONL landing file: one JSON object per line. Blank
-// lines are skipped; a line that is not a JSON object is a malformed row.
-// Numbers are kept as their text, never as float64.
+// A JSONL landing file holds one JSON object per line. Its lines are
+// decoded by encoding/json, not by DuckDB's read_json: DuckDB's JSON reader
+// parses every number as a double, so 1e2 would become the amount 100 and
+// 1234567890123.456789 a rounded one, and it accepts NaN and trailing
+// commas. encoding/json is strict RFC 8259 and keeps a number's text
+// (json.Number), which the checks then parse as a plain decimal. The
+// values go to DuckDB through the Appender as text, and the same SQL
+// checks them as CSV cells.
 //
 // JSONL has no header, so the columns a file has are the keys of its first
 // object: a required column missing there is an error; missing from a later
-// line it is a missing value.
-type jsonlReader struct {
-	path  string
-	f     *os.File
-	sum   hash.Hash
-	br    *bufio.Reader
-	cols  []column
-	line  int64
-	buf   []byte
-	size  int64
-	scan  jsonScanner
-	index map[string]int // column name -> table column
+// line it is a missing value. Blank lines are skipped; a row's number is
+// its line number.
+
+type jsonlFile struct {
+	in *inputFile
 }
 
-func openJSONL(path string, cols []column) (*jsonlReader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &InputError{File: path, Msg: "cannot open", Err: err}
-	}
-	r := &jsonlReader{path: path, f: f, sum: sha256.New(), cols: cols, index: map[string]int{}}
-	for i, c := range cols {
-		r.index[c.name] = i
-	}
-	if fi, err := f.Stat(); err == nil {
-		r.size = fi.Size()
-	}
-	if err := r.checkColumns(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, &InputError{File: path, Msg: "cannot read", Err: err}
-	}
-	r.br = bufio.NewReaderSize(io.TeeReader(f, r.sum), 1<<20)
-	return r, nil
-}
-
-// checkColumns reads up to the first JSON object and checks that its keys
-// name every required column.
-func (r *jsonlReader) checkColumns() error {
-	br := bufio.NewReaderSize(r.f, 64<<10)
-	var buf []byte
+func openJSONL(in *inputFile, t *table) (*jsonlFile, error) {
+	br := bufio.NewReaderSize(in.section(), 64<<10)
 	for n := int64(1); ; n++ {
-		line, err := readLine(br, &buf)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return &InputError{File: r.path, Row: n, Msg: "cannot read", Err: err}
+		line, err := readLine(br, maxRowBytes)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errLongLine) {
+			return nil, &InputError{File: in.path, Row: n, Msg: "cannot read", Err: err}
 		}
 		if n == 1 {
 			line = bytes.TrimPrefix(line, utf8BOM)
 		}
-		var names []string
-		if r.scan.object(string(line), func(key string, _ jsonField) { names = append(names, key) }) == nil {
-			slices.Sort(names)
-			if _, err := project(r.path, slices.Compact(names), r.cols); err != nil {
+		if o, derr := decodeObject(line, nil); derr == nil {
+			names := slices.Compact(slices.Sorted(func(yield func(string) bool) {
+				for _, f := range o.fields {
+					if !yield(f.key) {
+						return
+					}
+				}
+			}))
+			if _, err := project(in.path, names, t.cols); err != nil {
 				err.(*InputError).Row = n
-				return err
+				return nil, err
 			}
-			return nil
+			return &jsonlFile{in: in}, nil
 		}
 		if errors.Is(err, io.EOF) {
-			return nil // no object at all: every line is a reject, or there are none
+			return &jsonlFile{in: in}, nil // no object at all: every line is a reject, or there are none
 		}
 	}
 }
 
-// readLine reads one line without its line ending, however long; it
-// returns io.EOF with the last line if the file does not end in a newline.
-func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
-	*buf = (*buf)[:0]
+var errLongLine = errors.New("line too long")
+
+// readLine reads one line without its line ending, at most limit bytes of
+// it (the rest is skipped, and errLongLine returned with what was kept);
+// io.EOF comes with the last line if the file does not end in a newline.
+func readLine(br *bufio.Reader, limit int) ([]byte, error) {
+	var buf []byte
+	long := false
 	for {
 		chunk, err := br.ReadSlice('\n')
-		*buf = append(*buf, chunk...)
+		if !long {
+			buf = append(buf, chunk...)
+			if len(buf) > limit {
+				buf, long = buf[:limit], true
+			}
+		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		line := bytes.TrimRight(*buf, "\r\n")
-		if err == nil && len(*buf) == 0 {
+		if err == nil && len(buf) == 0 && len(chunk) == 0 {
 			err = io.EOF
+		}
+		line := bytes.TrimRight(buf, "\r\n")
+		if long && err == nil {
+			err = errLongLine
 		}
 		return line, err
 	}
 }
 
-func (r *jsonlReader) read(rec *record) error {
-	for {
-		line, err := readLine(r.br, &r.buf)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return &InputError{File: r.path, Row: r.line + 1, Msg: "cannot read", Err: err}
+// jsonField is one key of an object and its value as a cell.
+type jsonField struct {
+	key  string
+	text *string  // a scalar: a string, a number's text, true or false; nil for null
+	list []string // an array of scalars
+	kind string   // "list" for an array of scalars; else what the value is when no cell can take it ("a JSON object")
+	what string   // a scalar: what it is ("a JSON string")
+}
+
+type jsonObject struct {
+	fields []jsonField
+	twice  string // a key named twice, if any
+}
+
+// decodeObject decodes one line as a JSON object whose values are scalars
+// or arrays of scalars; deeper values are noted by what they are. It fails
+// unless the line is exactly one object; the fields read before the
+// failure are kept in partial (when not nil), for the row's key.
+func decodeObject(line []byte, partial *jsonObject) (*jsonObject, error) {
+	o := partial
+	if o == nil {
+		o = &jsonObject{}
+	}
+	if !utf8.Valid(line) {
+		return nil, errors.New("not UTF-8 text")
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if err := object(dec, o); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errors.New("the line ends inside the object")
 		}
-		if errors.Is(err, io.EOF) && len(line) == 0 {
-			return io.EOF
-		}
-		r.line++
-		if r.line == 1 {
-			line = bytes.TrimPrefix(line, utf8BOM)
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		rec.row = r.line
-		rec.line = string(line)
-		err = r.scan.object(rec.line, func(key string, v jsonField) {
-			if i, ok := r.index[key]; ok {
-				rec.vals[i] = cell(v, r.cols[i].list)
-			}
-		})
+		return nil, err
+	}
+	return o, nil
+}
+
+// object reads the tokens of one object into o.
+func object(dec *json.Decoder, o *jsonObject) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('{') {
+		return errors.New("want an object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
-			rec.malformed = "not a JSON object: " + err.Error()
+			return err
 		}
-		return nil
+		key := tok.(string) // an object's tokens alternate key, value
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		if seen[key] && o.twice == "" {
+			o.twice = key
+		}
+		seen[key] = true
+		o.fields = append(o.fields, cellOf(key, raw))
 	}
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("more after the object")
+	}
+	return nil
 }
 
-// cell is a JSON value as a cell: strings, numbers and booleans are text;
-// an array is a list for a list column.
-func cell(v jsonField, isList bool) value {
-	switch v.kind {
-	case jsonNull:
-		return value{}
-	case jsonNested:
-		return value{kind: badType, text: v.what}
-	case jsonArray:
-		if !isList {
-			return value{kind: badType, text: "a JSON array"}
-		}
-		l := make([]string, 0, len(v.list))
-		for _, e := range v.list {
-			if e = trimSpace(e); e != "" {
-				l = append(l, e)
+// cellOf is a value as a cell: scalars as their text, arrays of scalars
+// as lists.
+func cellOf(key string, raw json.RawMessage) jsonField {
+	f := jsonField{key: key}
+	switch raw[0] {
+	case 'n':
+		return f
+	case '{':
+		f.kind = "a JSON object"
+		return f
+	case '[':
+		var elems []json.RawMessage
+		_ = json.Unmarshal(raw, &elems) // the decoder has checked its syntax
+		f.kind = "list"
+		f.list = []string{}
+		for _, e := range elems {
+			switch e[0] {
+			case 'n':
+				f.kind = "a JSON array holding null"
+			case '[', '{':
+				f.kind = "a JSON array holding arrays or objects"
+			default:
+				f.list = append(f.list, scalarText(e))
+			}
+			if f.kind != "list" {
+				f.list = nil
+				return f
 			}
 		}
-		return value{kind: list, list: l}
+		return f
 	}
-	if isList {
-		return value{kind: badType, text: jsonKindNames[v.kind] + " (want an array)"}
+	s := scalarText(raw)
+	f.text = &s
+	switch raw[0] {
+	case '"':
+		f.what = "a JSON string"
+	case 't', 'f':
+		f.what = "a JSON boolean"
+	default:
+		f.what = "a JSON number"
 	}
-	return textValue(v.text)
+	return f
 }
 
-var jsonKindNames = map[jsonKind]string{jsonString: "a JSON string", jsonNumber: "a JSON number", jsonBool: "a JSON boolean"}
+// scalarText is a JSON scalar's text: a string unescaped, a number or a
+// boolean as written.
+func scalarText(raw json.RawMessage) string {
+	if raw[0] == '"' {
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return s
+	}
+	return string(raw)
+}
 
-func (r *jsonlReader) sha256() string { return hex.EncodeToString(r.sum.Sum(nil)) }
+// stage decodes every line into land_<table>, through the Appender: per
+// table column its text (a list column: its list) and what makes it
+// unusable (b:), NULL when nothing does.
+func (j *jsonlFile) stage(ctx context.Context, s *session, t *table) (*staged, error) {
+	land := "land_" + t.name
+	defs := []string{"_n BIGINT", "_raw VARCHAR", "_malformed VARCHAR", "_malformed_reason VARCHAR"}
+	st := &staged{rel: ident(land), numbered: true, keep: []string{"_raw"}, raw: "_raw", cols: map[string]stagedCol{}, input: j.in}
+	index := map[string]int{}
+	for i, c := range t.cols {
+		typ := "VARCHAR"
+		if c.list {
+			typ = "VARCHAR[]"
+		}
+		defs = append(defs, ident(c.name)+" "+typ, ident(c.name+"__bad")+" STRUCT(reason VARCHAR, detail VARCHAR)")
+		st.cols[c.name] = stagedCol{expr: ident(c.name), array: c.list, bad: ident(c.name + "__bad")}
+		index[c.name] = i
+	}
+	if err := s.exec(ctx, "CREATE OR REPLACE TABLE "+ident(land)+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(j.in.section(), 1<<20)
+	err := s.appendRows(ctx, land, func(add func(...driver.Value) error) error {
+		vals := make([]driver.Value, 4+2*len(t.cols))
+		for n := int64(1); ; n++ {
+			line, err := readLine(br, maxRowBytes)
+			if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errLongLine) {
+				return &InputError{File: j.in.path, Row: n, Msg: "cannot read", Err: err}
+			}
+			if n == 1 {
+				line = bytes.TrimPrefix(line, utf8BOM)
+			}
+			if len(bytes.TrimSpace(line)) == 0 {
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				continue
+			}
+			clear(vals)
+			vals[0], vals[1] = n, strings.ToValidUTF8(string(line), "\uFFFD")
+			var o jsonObject
+			_, derr := decodeObject(line, &o)
+			switch {
+			case errors.Is(err, errLongLine):
+				vals[2], vals[3] = fmt.Sprintf("the line is longer than %d bytes", maxRowBytes), ReasonMalformedRow
+			case derr != nil:
+				vals[2], vals[3] = "not a JSON object: "+derr.Error(), ReasonMalformedRow
+			case o.twice != "":
+				vals[2], vals[3] = fmt.Sprintf("the object names %q twice", o.twice), ReasonDuplicateField
+			}
+			for _, f := range o.fields {
+				i, ok := index[f.key]
+				if !ok || vals[4+2*i] != nil || vals[5+2*i] != nil {
+					continue // not a table column, or named twice: the first counts
+				}
+				col := t.cols[i]
+				switch {
+				case f.kind == "list" && col.list:
+					vals[4+2*i] = f.list
+				case f.kind == "list":
+					vals[5+2*i] = badType("a JSON array where one value belongs")
+				case f.kind != "" && col.list:
+					vals[5+2*i] = badType(f.kind + " where a list belongs")
+				case f.kind != "":
+					vals[5+2*i] = badType(f.kind + " where one value belongs")
+				case f.text != nil && col.list:
+					vals[5+2*i] = badType(f.what + " (want an array) where a list belongs")
+				case f.text != nil:
+					vals[4+2*i] = *f.text
+				}
+			}
+			if err := add(vals...); err != nil {
+				return err
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		if ie := (*InputError)(nil); errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, &InputError{File: j.in.path, Msg: "cannot read", Err: err}
+	}
+	if st.rows, err = s.count(ctx, "SELECT count(*) FROM "+ident(land)); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
 
-// rows guesses from the file size; a booking object is about 250 bytes.
-func (r *jsonlReader) rows() int64 { return r.size / 250 }
-
-func (r *jsonlReader) close() error { return r.f.Close() }
+func badType(detail string) map[string]any {
+	return map[string]any{"reason": ReasonBadType, "detail": detail}
+}

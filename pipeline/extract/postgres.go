@@ -2,50 +2,50 @@ package extract
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"tally/pipeline/date"
 )
 
 // PostgreSQL as an input: --input postgres://... reads the nine tables from
 // tables or views of the same names in one schema (--pg-schema, default
 // public), all in ONE transaction, REPEATABLE READ and READ ONLY, so the
 // tables are one consistent snapshot of the database. Each table is read
-// through a cursor, pgBatchRows rows per FETCH; each FETCH becomes an Arrow
-// record batch (one builder per column), and each row of the batch becomes
-// a record, the same text a CSV file would hold, checked exactly like a
-// file's rows. Only a batch is in memory, never a table.
-//
-// Extract reads two tables at a time; they share the one connection (a
-// cursor each, a FETCH at a time, under a mutex), which is what keeps them
-// in one transaction.
+// through a cursor, pgBatchRows rows per FETCH, and its rows go to DuckDB
+// through the Appender as the values pgx scanned; the same SQL as for files
+// then checks them.
 //
 // A table has no row order of its own, so rows are read ordered by the
 // table's key, then by every other column (text in byte order): row_number
 // is the row's place in that order, the same on every run over the same
 // data. The password of the URL is never printed: errors, logs and results
-// show the URL from Redact.
+// show the URL from Redact; give it in PGPASSWORD or a .pgpass file rather
+// than in the URL, so it is not in the process list either.
+//
+// A server that stops answering cannot hang a run: connecting gives up
+// after pgConnectTimeout (unless the URL sets connect_timeout), and each
+// statement after pgStatementTimeout (the server is also told so).
 
 // DefaultPGSchema is the schema read when none is given.
 const DefaultPGSchema = "public"
 
-// pgBatchRows is the number of rows per FETCH and per Arrow record batch.
-const pgBatchRows = batchSize
+// pgBatchRows is the number of rows per FETCH.
+const pgBatchRows = 2048
+
+// The limits that keep a silent server from hanging a run.
+const (
+	pgConnectTimeout   = 10 * time.Second
+	pgStatementTimeout = 10 * time.Minute
+)
 
 // IsPostgres says whether an --input names a PostgreSQL database rather
 // than a landing directory.
@@ -164,7 +164,10 @@ func openPostgres(ctx context.Context, input, schema string, log *slog.Logger) (
 		return nil, s.fail("", "not a usable PostgreSQL URL", err)
 	}
 	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 30 * time.Second
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+		cfg.RuntimeParams["statement_timeout"] = strconv.Itoa(int(pgStatementTimeout.Milliseconds()))
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "tally"
@@ -354,7 +357,7 @@ type pgField struct {
 // field says how a column of the table is read for column c, or why its
 // type cannot hold c's values. Strings are read as text (numeric too, so
 // its digits stay exact), integers as bigint, arrays as text[].
-func field(c column, pc pgColumn) (pgField, error) {
+func pgFieldOf(c column, pc pgColumn) (pgField, error) {
 	ident := pgx.Identifier{pc.name}.Sanitize()
 	f := pgField{name: pc.name}
 	allowed := map[pgKind]bool{pgString: true}
@@ -398,17 +401,19 @@ func field(c column, pc pgColumn) (pgField, error) {
 
 // open checks the table's columns against the input table's and declares
 // a cursor over its rows, ordered by key then every other column.
-func (t *pgTable) open(cols []column, key []int) (*pgReader, error) {
+// open checks the table's columns against the input table's and declares
+// a cursor over its rows, ordered by key then every other column.
+func (t *pgTable) open(tab *table) (*pgReader, error) {
 	where := t.src.where(t.name)
 	names := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		names[i] = c.name
 	}
-	at, err := project(where, names, cols) // input column -> table column, -1 when absent
+	at, err := project(where, names, tab.cols) // input column -> table column, -1 when absent
 	if err != nil {
 		return nil, err
 	}
-	r := &pgReader{t: t, where: where, proj: make([]int, len(cols))}
+	r := &pgReader{t: t, where: where, of: map[string]int{}}
 	// the columns read, in the table's order (raw text shows them so)
 	readAs := make([]int, len(t.cols)) // table column -> input column, -1 when not read
 	for i := range readAs {
@@ -419,31 +424,23 @@ func (t *pgTable) open(cols []column, key []int) (*pgReader, error) {
 			readAs[j] = i
 		}
 	}
-	pos := make([]int, len(t.cols))
 	var sel []string
 	for j, i := range readAs {
 		if i < 0 {
 			continue
 		}
-		f, err := field(cols[i], t.cols[j])
+		f, err := pgFieldOf(tab.cols[i], t.cols[j])
 		if err != nil {
-			return nil, &InputError{File: where, Column: cols[i].name, Msg: err.Error()}
+			return nil, &InputError{File: where, Column: tab.cols[i].name, Msg: err.Error()}
 		}
-		pos[j] = len(r.fields)
+		r.of[tab.cols[i].name] = len(r.fields)
 		r.fields = append(r.fields, f)
-		r.names = append(r.names, f.name)
 		sel = append(sel, f.expr)
-	}
-	for i, j := range at {
-		r.proj[i] = -1
-		if j >= 0 {
-			r.proj[i] = pos[j]
-		}
 	}
 	var order []string
 	ordered := make([]bool, len(r.fields))
-	for _, i := range key {
-		if j := r.proj[i]; j >= 0 && !ordered[j] {
+	for _, k := range tab.key {
+		if j, ok := r.of[k]; ok && !ordered[j] {
 			order, ordered[j] = append(order, r.fields[j].order), true
 		}
 	}
@@ -457,7 +454,6 @@ func (t *pgTable) open(cols []column, key []int) (*pgReader, error) {
 	if len(order) > 0 {
 		query += " ORDER BY " + strings.Join(order, ", ")
 	}
-
 	err = t.src.locked(func(ctx context.Context, tx pgx.Tx) error {
 		t.src.cursors++
 		r.cursor = "tally_" + t.name + "_" + strconv.Itoa(t.src.cursors)
@@ -467,240 +463,166 @@ func (t *pgTable) open(cols []column, key []int) (*pgReader, error) {
 	if err != nil {
 		return nil, t.src.fail(t.name, "cannot read", err)
 	}
-	r.fetchSQL = "FETCH FORWARD " + strconv.Itoa(pgBatchRows) + " FROM " + r.cursor
-	r.newBatch()
 	return r, nil
 }
 
-// pgReader reads one table through its cursor, a batch at a time.
+// pgReader reads one table through its cursor, pgBatchRows rows per FETCH,
+// and appends each row to DuckDB through the Appender as the typed values
+// pgx scanned (text, bigint, boolean, date, text[]): no value goes through
+// text on the way. Only a batch is in memory, never a table.
 type pgReader struct {
-	t        *pgTable
-	where    string
-	cursor   string
-	fetchSQL string
-	fields   []pgField
-	names    []string // the columns read, for raw text
-	proj     []int    // input column -> field, -1 when the table lacks it
-
-	builder *array.RecordBuilder
-	dest    []any // one scan target per field
-	batch   arrow.RecordBatch
-	cols    []arrow.Array // the batch's columns
-	n, next int           // rows in the batch, the next one to hand out
-	row     int64
-	eof     bool
+	t      *pgTable
+	where  string
+	cursor string
+	fields []pgField
+	of     map[string]int // input column -> field
 }
 
-// Dates PostgreSQL calls infinity and -infinity; no real date is this far
-// out, so they pass through the batch's date32 column as themselves.
-const (
-	pgInfinity    = arrow.Date32(1<<31 - 1)
-	pgNegInfinity = arrow.Date32(-1 << 31)
-)
-
-// newBatch makes the builders and scan targets of the fields. Batches use
-// the Go allocator: its buffers are garbage collected, never reused, so the
-// strings records take from a batch stay valid after it is released.
-func (r *pgReader) newBatch() {
-	fields := make([]arrow.Field, len(r.fields))
-	r.dest = make([]any, len(r.fields))
-	for k, f := range r.fields {
-		var dt arrow.DataType
-		switch f.kind {
-		case pgInteger:
-			dt, r.dest[k] = arrow.PrimitiveTypes.Int64, new(pgtype.Int8)
-		case pgBoolean:
-			dt, r.dest[k] = arrow.FixedWidthTypes.Boolean, new(pgtype.Bool)
-		case pgDate:
-			dt, r.dest[k] = arrow.FixedWidthTypes.Date32, new(pgtype.Date)
-		case pgList:
-			dt, r.dest[k] = arrow.ListOf(arrow.BinaryTypes.String), new(pgtype.Array[pgtype.Text])
-		default:
-			dt, r.dest[k] = arrow.BinaryTypes.String, new(pgtype.Text)
-		}
-		fields[k] = arrow.Field{Name: f.name, Type: dt, Nullable: true}
+// Dates PostgreSQL calls infinity and -infinity have no DuckDB date from
+// Go; they land as NULL with their text in the column's b: (a bad date).
+func infinity(m pgtype.InfinityModifier) string {
+	if m == pgtype.Infinity {
+		return "infinity"
 	}
-	r.builder = array.NewRecordBuilder(memory.NewGoAllocator(), arrow.NewSchema(fields, nil))
+	return "-infinity"
 }
 
-// fetch reads the next rows of the cursor into a new record batch.
-func (r *pgReader) fetch() error {
-	r.release()
-	err := r.t.src.locked(func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, r.fetchSQL)
-		if err != nil {
-			return err
+func (r *pgReader) stage(ctx context.Context, s *session, t *table) (*staged, error) {
+	land := "land_" + t.name
+	defs := []string{"_n BIGINT"}
+	st := &staged{rel: ident(land), cols: map[string]stagedCol{}}
+	var raw []string
+	for k, f := range r.fields {
+		typ := map[pgKind]string{pgInteger: "BIGINT", pgBoolean: "BOOLEAN", pgDate: "DATE", pgList: "VARCHAR[]"}[f.kind]
+		if typ == "" {
+			typ = "VARCHAR"
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := rows.Scan(r.dest...); err != nil {
-				return err
+		col := ident(field(k))
+		defs = append(defs, col+" "+typ)
+		text := col
+		if f.kind != pgString && f.kind != pgList {
+			text = "CAST(" + col + " AS VARCHAR)"
+		}
+		if f.kind == pgDate {
+			defs = append(defs, ident(field(k)+"__bad")+" VARCHAR")
+			text = fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), %s)", col, ident(field(k)+"__bad"))
+		}
+		raw = append(raw, ident(f.name)+" := "+text)
+	}
+	for name, k := range r.of {
+		f := r.fields[k]
+		sc := stagedCol{expr: ident(field(k)), array: f.kind == pgList}
+		if f.kind != pgString && f.kind != pgList {
+			sc.expr = "CAST(" + sc.expr + " AS VARCHAR)"
+		}
+		if f.kind == pgDate {
+			bad := ident(field(k) + "__bad")
+			sc.bad = fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN {'reason': %s, 'detail': tally_quote(%s) || ' is not a YYYY-MM-DD calendar date'} END",
+				bad, lit(ReasonBadDate), bad)
+		}
+		st.cols[name] = sc
+	}
+	st.raw = "to_json(struct_pack(" + strings.Join(raw, ", ") + "))::VARCHAR"
+	if err := s.exec(ctx, "CREATE OR REPLACE TABLE "+ident(land)+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return nil, err
+	}
+	if err := s.exec(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT *, NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _malformed_reason FROM %s",
+		ident("src_"+t.name), ident(land))); err != nil {
+		return nil, err
+	}
+	st.rel, st.numbered, st.rawRel = ident("src_"+t.name), true, ident(land)
+	dest := make([]any, len(r.fields))
+	for k, f := range r.fields {
+		dest[k] = map[pgKind]any{pgInteger: new(pgtype.Int8), pgBoolean: new(pgtype.Bool), pgDate: new(pgtype.Date),
+			pgList: new(pgtype.Array[pgtype.Text])}[f.kind]
+		if dest[k] == nil {
+			dest[k] = new(pgtype.Text)
+		}
+	}
+	fetch := "FETCH FORWARD " + strconv.Itoa(pgBatchRows) + " FROM " + r.cursor
+	err := s.appendRows(ctx, land, func(add func(...driver.Value) error) error {
+		for {
+			n := 0
+			err := r.t.src.locked(func(ctx context.Context, tx pgx.Tx) error {
+				ctx, cancel := context.WithTimeout(ctx, pgStatementTimeout)
+				defer cancel()
+				rows, err := tx.Query(ctx, fetch)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					if err := rows.Scan(dest...); err != nil {
+						return err
+					}
+					n++
+					st.rows++
+					if err := add(r.values(st.rows, dest)...); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return &InputError{File: r.where, Row: st.rows + 1, Msg: "cannot read", Err: &redactedError{err: err, secrets: r.t.src.secrets}}
 			}
-			r.appendRow()
+			if n < pgBatchRows {
+				return nil
+			}
 		}
-		return rows.Err()
 	})
 	if err != nil {
-		return &InputError{File: r.where, Row: r.row + 1, Msg: "cannot read", Err: &redactedError{err: err, secrets: r.t.src.secrets}}
+		return nil, err
 	}
-	r.batch = r.builder.NewRecordBatch()
-	r.cols = r.batch.Columns()
-	r.n, r.next = int(r.batch.NumRows()), 0
-	r.eof = r.n < pgBatchRows
-	return nil
+	return st, r.close()
 }
 
-// appendRow adds the scanned row to the builders.
-func (r *pgReader) appendRow() {
-	for k, d := range r.dest {
-		b := r.builder.Field(k)
+// values is one scanned row as the staged table's values.
+func (r *pgReader) values(n int64, dest []any) []driver.Value {
+	out := []driver.Value{n}
+	for _, d := range dest {
 		switch v := d.(type) {
 		case *pgtype.Text:
-			if !v.Valid {
-				b.AppendNull()
-				continue
-			}
-			b.(*array.StringBuilder).Append(v.String)
+			out = append(out, nullable(v.Valid, v.String))
 		case *pgtype.Int8:
-			if !v.Valid {
-				b.AppendNull()
-				continue
-			}
-			b.(*array.Int64Builder).Append(v.Int64)
+			out = append(out, nullable(v.Valid, v.Int64))
 		case *pgtype.Bool:
-			if !v.Valid {
-				b.AppendNull()
-				continue
-			}
-			b.(*array.BooleanBuilder).Append(v.Bool)
+			out = append(out, nullable(v.Valid, v.Bool))
 		case *pgtype.Date:
-			if !v.Valid {
-				b.AppendNull()
-				continue
+			switch {
+			case !v.Valid:
+				out = append(out, nil, nil)
+			case v.InfinityModifier != pgtype.Finite:
+				out = append(out, nil, infinity(v.InfinityModifier))
+			default:
+				out = append(out, v.Time, nil)
 			}
-			d := arrow.Date32(date.FromTime(v.Time))
-			switch v.InfinityModifier {
-			case pgtype.Infinity:
-				d = pgInfinity
-			case pgtype.NegativeInfinity:
-				d = pgNegInfinity
-			}
-			b.(*array.Date32Builder).Append(d)
 		case *pgtype.Array[pgtype.Text]:
-			lb := b.(*array.ListBuilder)
 			if !v.Valid {
-				lb.AppendNull()
+				out = append(out, nil)
 				continue
 			}
-			lb.Append(true)
-			eb := lb.ValueBuilder().(*array.StringBuilder)
-			for _, e := range v.Elements {
-				if e.Valid {
-					eb.Append(e.String)
-				} else {
-					eb.AppendNull()
-				}
+			l := make([]any, len(v.Elements))
+			for i, e := range v.Elements {
+				l[i] = nullable(e.Valid, e.String)
 			}
+			out = append(out, l)
 		}
 	}
+	return out
 }
 
-func (r *pgReader) read(rec *record) error {
-	if r.next >= r.n {
-		if r.eof {
-			return io.EOF
-		}
-		if err := r.fetch(); err != nil {
-			return err
-		}
-		if r.n == 0 {
-			return io.EOF
-		}
+func nullable[T any](valid bool, v T) driver.Value {
+	if !valid {
+		return nil
 	}
-	i := r.next
-	r.next++
-	r.row++
-	rec.row = r.row
-	rec.names = r.names
-	if cap(rec.cells) < len(r.fields) {
-		rec.cells = make([]value, len(r.fields))
-	}
-	rec.cells = rec.cells[:len(r.fields)]
-	for k, a := range r.cols {
-		c := cellOf(a, i)
-		if !utf8.ValidString(c.text) {
-			rec.malformed = fmt.Sprintf("column %s is not UTF-8 text", r.names[k])
-			c.text = strings.ToValidUTF8(c.text, "\uFFFD")
-		}
-		rec.cells[k] = c
-	}
-	for i, j := range r.proj {
-		if j >= 0 {
-			rec.vals[i] = rec.cells[j]
-		}
-	}
-	return nil
-}
-
-// cellOf is row i of a batch column as a cell, in the text a CSV file
-// would hold: dates YYYY-MM-DD, numbers as their digits, booleans true or
-// false, arrays as lists (null and blank elements dropped).
-func cellOf(a arrow.Array, i int) value {
-	if a.IsNull(i) {
-		return value{}
-	}
-	switch a := a.(type) {
-	case *array.String:
-		return textValue(a.Value(i))
-	case *array.Int64:
-		return value{kind: text, text: strconv.FormatInt(a.Value(i), 10)}
-	case *array.Boolean:
-		return value{kind: text, text: strconv.FormatBool(a.Value(i))}
-	case *array.Date32:
-		switch d := a.Value(i); d {
-		case pgInfinity:
-			return value{kind: text, text: "infinity"}
-		case pgNegInfinity:
-			return value{kind: text, text: "-infinity"}
-		default:
-			return value{kind: text, text: date.Date(d).String()}
-		}
-	case *array.List:
-		elems := a.ListValues().(*array.String)
-		start, end := a.ValueOffsets(i)
-		v := value{kind: list}
-		for k := int(start); k < int(end); k++ {
-			if elems.IsNull(k) {
-				continue
-			}
-			if s := trimSpace(elems.Value(k)); s != "" {
-				v.list = append(v.list, s)
-			}
-		}
-		return v
-	}
-	return value{kind: badType, text: "a " + a.DataType().Name() + " value"}
-}
-
-// sha256 is empty: a table has no file to hash; the result names the
-// database, table and snapshot instead.
-func (r *pgReader) sha256() string { return "" }
-
-func (r *pgReader) rows() int64 { return r.t.rows }
-
-func (r *pgReader) release() {
-	if r.batch != nil {
-		r.batch.Release()
-		r.batch, r.cols = nil, nil
-	}
+	return v
 }
 
 func (r *pgReader) close() error {
-	r.release()
-	if r.builder != nil {
-		r.builder.Release()
-		r.builder = nil
-	}
 	return r.t.src.locked(func(ctx context.Context, tx pgx.Tx) error {
 		if tx == nil || ctx.Err() != nil {
 			return nil

@@ -19,6 +19,8 @@ const (
 	ReasonUnknownPartner     = "unknown_partner"      // partner_id is not an accepted partner
 	ReasonNoFXRate           = "no_fx_rate"           // no fx_rates row for the currency valid on booked_on
 	ReasonEndBeforeStart     = "end_before_start"     // an end date before its start date
+	ReasonOutOfRange         = "out_of_range"         // an amount beyond what the raw types and the engine hold exactly (tables.go: TCVLimit, RateLimit, MaxTCVUSD)
+	ReasonDuplicateField     = "duplicate_field"      // a JSONL object names a column twice
 )
 
 // Reasons lists every reason code, in the order above.
@@ -27,10 +29,5 @@ var Reasons = []string{
 	ReasonBadBoolean, ReasonBadType, ReasonUnknownValue, ReasonUnknownLicenseType,
 	ReasonUnknownActivity, ReasonBadCountry, ReasonNegativeTCV, ReasonNonpositiveRate,
 	ReasonDuplicateKey, ReasonUnknownPartner, ReasonNoFXRate, ReasonEndBeforeStart,
-}
-
-// fault is the first problem found in a row; the zero fault is no problem.
-type fault struct {
-	reason string
-	detail string
+	ReasonOutOfRange, ReasonDuplicateField,
 }

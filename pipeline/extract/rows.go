@@ -1,10 +1,13 @@
 package extract
 
-// The typed rows landed under raw/<table>/ as Parquet. Dates are int32 days
-// since 1970-01-01 (parquet-go writes a wrong DATE from a time.Time), money is
-// an exact scaled integer, optional values are pointers (null when absent),
-// lists are Parquet LISTs. Every row keeps the row_number it had in its
-// source file, so a ledger row can be traced back to a line finance can open.
+// The raw schema: the typed rows landed under raw/<table>/ as Parquet, one
+// type per table, as DuckDB writes them (validate.go, typedSQL) and as the
+// engine's tests write fixtures with parquet-go (TestRawSchema checks that
+// the two agree). Dates are int32 days since 1970-01-01 (parquet-go writes a
+// wrong DATE from a time.Time), money is an exact scaled integer, optional
+// values are pointers (null when absent), lists are Parquet LISTs. Every
+// row keeps the row_number it had in its source file, so a ledger row can
+// be traced back to a line finance can open.
 //
 // These schemas are what sql/ reads: rename nothing without changing it too.
 

@@ -4,296 +4,266 @@ import (
 	"slices"
 	"strings"
 
-	"tally/pipeline/date"
 	"tally/pipeline/rulebook"
 )
 
-// env is what a row's checks need beyond the row: the rulebook's names, the
-// accepted partners and the FX rates. partners and fxFrom are filled by the
-// partners and fx_rates tables and only read after them.
-type env struct {
-	licenseTypes names
-	activities   names
-	partners     *idSet           // accepted partner_ids
-	fxFrom       map[string]int32 // currency -> the earliest valid_from of an accepted rate
-
-	partnerRows map[string]int64 // partner_id -> row, while partners is read
-	rates       []rate           // while fx_rates is read
+// table is one landing table of CONTRACT.md: its columns in the contract's
+// order, its key, and the checks a row must pass, in the order they run.
+// A row's first failing check is its reject reason, so the order is part
+// of the contract: it is the column order, with each cross-column check
+// right after the later of its columns.
+type table struct {
+	name     string
+	required bool
+	cols     []column
+	key      []string // the key's columns (CONTRACT.md brackets)
+	checks   []check
 }
 
-// names is a set of the rulebook's names (license types, activities).
-type names map[string]bool
-
-func (n names) has(s string) bool { return n[s] }
-
-type rate struct {
-	currency string
-	from     int32
-	row      int64
+// column is one column of a landing table as CONTRACT.md lists it.
+type column struct {
+	name     string
+	required bool      // starred: the column must be in the file and the value present
+	list     bool      // a list: ';'-separated in CSV, an array in JSONL and Parquet
+	upper    bool      // compared in upper case, also in keys (currency, country)
+	typ      valueType // what the text must parse as
 }
 
-func newEnv(rb *rulebook.Rulebook) *env {
-	e := &env{licenseTypes: names{}, activities: names{}, partnerRows: map[string]int64{}}
-	for _, t := range rb.LicenseTypes {
-		e.licenseTypes[t] = true
-	}
-	for _, a := range rb.LifecycleActivities() {
-		e.activities[a] = true
-	}
-	return e
-}
+// valueType is what a column's text stands for. Files carry text and the
+// checks parse it; a database column has a type of its own, which must be
+// one that can hold such values.
+type valueType uint8
 
-// release gives back the memory of the accepted partners' set (mapped
-// outside the Go heap when large, so the collector would not).
-func (e *env) release() { e.partners.release() }
-
-// partner checks that column i names an accepted partner.
-func (c *rowCheck) partner(e *env, i int) string {
-	return c.member(i, e.partners.has, ReasonUnknownPartner, "an accepted partner_id")
-}
-
-// currency is column i upper-cased, USD when null, and must have an FX
-// rate valid on the booking date.
-func (c *rowCheck) currency(e *env, i int, bookedOn int32) string {
-	cur := c.upper(i)
-	if !c.ok() {
-		return ""
-	}
-	if cur == "" {
-		return "USD"
-	}
-	if from, ok := e.fxFrom[cur]; cur != "USD" && (!ok || from > bookedOn) {
-		c.fail(i, ReasonNoFXRate, "no fx_rates row for %q valid on or before %s", cur, date.Date(bookedOn))
-		return ""
-	}
-	return cur
-}
-
-// tcv is a TCV: a decimal with TCVScale places, not negative.
-func (c *rowCheck) tcv(i int) int64 {
-	v, ok := c.decimal(i, TCVScale)
-	if ok && v < 0 {
-		c.fail(i, ReasonNegativeTCV, "%q is negative", c.rec.vals[i].text)
-	}
-	return v
-}
-
-var (
-	bookingStatuses  = []string{"booked", "customer_terminated", "vendor_terminated"}
-	claimStatuses    = []string{"submitted", "approved", "rejected"}
-	influenceStatus  = []string{"pending", "approved", "rejected"}
-	influenceKinds   = []string{"poc", "technical_assessment", "sir"}
-	businessModels   = rulebook.BusinessModels
-	capabilityKinds  = rulebook.CapabilityKinds
-	upperCaseColumns = []string{"currency", "country"}
+const (
+	textType    valueType = iota // ids, names, enum values
+	dateType                     // YYYY-MM-DD
+	decimalType                  // a plain decimal
+	booleanType                  // true or false
 )
 
-// The tables of the landing directory (CONTRACT.md), in the order results
-// are reported. Columns are listed as CONTRACT.md lists them: * marks a
-// required column, [] a list, :date, :decimal and :boolean what the text
-// stands for. Each convert reads its columns in that order.
-var (
-	partnersTable = &spec[Partner]{
-		name: "partners",
-		cols: columns("partner_id*", "name*", "country*", "emerging_market:boolean", "enrolled_on*:date", "terminated_on:date", "legacy_level"),
-		key:  []int{0},
-		convert: func(c *rowCheck, _ *env, r *Partner) {
-			r.PartnerID = c.str(0)
-			r.Name = c.str(1)
-			r.Country = c.upper(2)
-			if c.ok() && (len(r.Country) != 2 || !isASCIILetter(r.Country[0]) || !isASCIILetter(r.Country[1])) {
-				c.fail(2, ReasonBadCountry, "%q is not a two-letter ISO 3166 country code", c.rec.vals[2].text)
-			}
-			r.EmergingMarket = c.boolean(3, false)
-			enrolled, _ := c.date(4)
-			r.EnrolledOn = enrolled
-			r.TerminatedOn = c.optDate(5)
-			c.notBefore(5, r.TerminatedOn, 4, enrolled)
-			r.LegacyLevel = c.optStr(6)
-		},
-		rowNumber: func(r *Partner) *int64 { return &r.RowNumber },
-		collect: func(e *env, r *Partner) {
-			e.partnerRows[strings.Clone(r.PartnerID)] = r.RowNumber
-		},
-		settle: func(e *env, excluded map[int64]int64) {
-			e.partners = newIDSet(len(e.partnerRows))
-			for id, row := range e.partnerRows {
-				if _, x := excluded[row]; !x {
-					e.partners.add(id)
-				}
-			}
-			e.partnerRows = nil
-		},
-	}
-	businessModelsTable = &spec[BusinessModel]{
-		name: "business_models",
-		cols: columns("partner_id*", "business_model*", "registered_on*:date", "ended_on:date"),
-		key:  []int{0, 1, 2},
-		convert: func(c *rowCheck, e *env, r *BusinessModel) {
-			r.PartnerID = c.partner(e, 0)
-			r.BusinessModel = c.oneOf(1, businessModels, "", ReasonUnknownValue)
-			r.RegisteredOn, _ = c.date(2)
-			r.EndedOn = c.optDate(3)
-			c.notBefore(3, r.EndedOn, 2, r.RegisteredOn)
-		},
-		rowNumber: func(r *BusinessModel) *int64 { return &r.RowNumber },
-	}
-	requirementsTable = &spec[Requirement]{
-		name: "requirements",
-		cols: columns("partner_id*", "requirement*", "completed_on*:date", "expires_on:date"),
-		key:  []int{0, 1, 2},
-		convert: func(c *rowCheck, e *env, r *Requirement) {
-			r.PartnerID = c.partner(e, 0)
-			r.Requirement = c.str(1)
-			r.CompletedOn, _ = c.date(2)
-			r.ExpiresOn = c.optDate(3)
-			c.notBefore(3, r.ExpiresOn, 2, r.CompletedOn)
-		},
-		rowNumber: func(r *Requirement) *int64 { return &r.RowNumber },
-	}
-	bookingsTable = &spec[Booking]{
-		name: "bookings",
-		cols: columns("booking_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*", "booked_on*:date",
-			"tcv*:decimal", "currency", "license_type*", "tags[]", "contract_partner_ids[]", "status", "terminated_on:date"),
-		key: []int{0},
-		convert: func(c *rowCheck, e *env, r *Booking) {
-			r.BookingID = c.str(0)
-			r.PartnerID = c.partner(e, 1)
-			r.CustomerID = c.str(2)
-			r.OpportunityID = c.optStr(3)
-			r.Solution = c.str(4)
-			r.BookedOn, _ = c.date(5)
-			r.TCV = c.tcv(6)
-			r.Currency = c.currency(e, 7, r.BookedOn)
-			r.LicenseType = c.member(8, e.licenseTypes.has, ReasonUnknownLicenseType, "a license type in the rulebook")
-			r.Tags = c.list(9)
-			r.ContractPartnerIDs = c.list(10)
-			r.Status = c.oneOf(11, bookingStatuses, "booked", ReasonUnknownValue)
-			r.TerminatedOn = c.optDate(12)
-			if c.ok() && r.Status != "booked" {
-				c.required(12, r.TerminatedOn, "status is "+r.Status)
-			}
-			c.notBefore(12, r.TerminatedOn, 5, r.BookedOn)
-		},
-		rowNumber: func(r *Booking) *int64 { return &r.RowNumber },
-	}
-	oemCreditsTable = &spec[OEMCredit]{
-		name: "oem_credits",
-		cols: columns("credit_id*", "oem_partner_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*",
-			"booked_on*:date", "reported_on*:date", "tcv*:decimal", "currency", "license_type*", "tags[]"),
-		key: []int{0},
-		convert: func(c *rowCheck, e *env, r *OEMCredit) {
-			r.CreditID = c.str(0)
-			r.OEMPartnerID = c.str(1)
-			r.PartnerID = c.partner(e, 2)
-			r.CustomerID = c.str(3)
-			r.OpportunityID = c.optStr(4)
-			r.Solution = c.str(5)
-			r.BookedOn, _ = c.date(6)
-			reported, ok := c.date(7)
-			r.ReportedOn = reported
-			if ok {
-				c.notBefore(7, &reported, 6, r.BookedOn)
-			}
-			r.TCV = c.tcv(8)
-			r.Currency = c.currency(e, 9, r.BookedOn)
-			r.LicenseType = c.member(10, e.licenseTypes.has, ReasonUnknownLicenseType, "a license type in the rulebook")
-			r.Tags = c.list(11)
-		},
-		rowNumber: func(r *OEMCredit) *int64 { return &r.RowNumber },
-	}
-	lifecycleClaimsTable = &spec[LifecycleClaim]{
-		name: "lifecycle_claims",
-		cols: columns("claim_id*", "partner_id*", "activity*", "customer_id", "opportunity_id", "status*", "approved_on:date"),
-		key:  []int{0},
-		convert: func(c *rowCheck, e *env, r *LifecycleClaim) {
-			r.ClaimID = c.str(0)
-			r.PartnerID = c.partner(e, 1)
-			r.Activity = c.member(2, e.activities.has, ReasonUnknownActivity, "a lifecycle activity in the rulebook")
-			r.CustomerID = c.optStr(3)
-			r.OpportunityID = c.optStr(4)
-			r.Status = c.oneOf(5, claimStatuses, "", ReasonUnknownValue)
-			r.ApprovedOn = c.optDate(6)
-			if c.ok() && r.Status == "approved" {
-				c.required(6, r.ApprovedOn, `status is "approved"`)
-			}
-		},
-		rowNumber: func(r *LifecycleClaim) *int64 { return &r.RowNumber },
-	}
-	influenceClaimsTable = &spec[InfluenceClaim]{
-		name: "influence_claims",
-		cols: columns("claim_id*", "partner_id*", "kind*", "customer_id*", "opportunity_id", "solution*", "status*",
-			"approved_on:date", "work_started_on:date", "work_completed_on:date", "completion_submitted_on:date"),
-		key: []int{0},
-		convert: func(c *rowCheck, e *env, r *InfluenceClaim) {
-			r.ClaimID = c.str(0)
-			r.PartnerID = c.partner(e, 1)
-			r.Kind = c.oneOf(2, influenceKinds, "", ReasonUnknownValue)
-			r.CustomerID = c.str(3)
-			r.OpportunityID = c.optStr(4)
-			r.Solution = c.str(5)
-			r.Status = c.oneOf(6, influenceStatus, "", ReasonUnknownValue)
-			r.ApprovedOn = c.optDate(7)
-			if c.ok() && r.Status == "approved" {
-				c.required(7, r.ApprovedOn, `status is "approved"`)
-			}
-			r.WorkStartedOn = c.optDate(8)
-			r.WorkCompletedOn = c.optDate(9)
-			if r.WorkStartedOn != nil {
-				c.notBefore(9, r.WorkCompletedOn, 8, *r.WorkStartedOn)
-			}
-			r.CompletionSubmittedOn = c.optDate(10)
-		},
-		rowNumber: func(r *InfluenceClaim) *int64 { return &r.RowNumber },
-	}
-	capabilitiesTable = &spec[Capability]{
-		name: "capabilities",
-		cols: columns("partner_id*", "capability_id*", "kind*", "achieved_on*:date", "expires_on:date"),
-		key:  []int{0, 1, 3},
-		convert: func(c *rowCheck, e *env, r *Capability) {
-			r.PartnerID = c.partner(e, 0)
-			r.CapabilityID = c.str(1)
-			r.Kind = c.oneOf(2, capabilityKinds, "", ReasonUnknownValue)
-			r.AchievedOn, _ = c.date(3)
-			r.ExpiresOn = c.optDate(4)
-			c.notBefore(4, r.ExpiresOn, 3, r.AchievedOn)
-		},
-		rowNumber: func(r *Capability) *int64 { return &r.RowNumber },
-	}
-	fxRatesTable = &spec[FXRate]{
-		name: "fx_rates",
-		cols: columns("currency*", "valid_from*:date", "usd_per_unit*:decimal"),
-		key:  []int{0, 1},
-		convert: func(c *rowCheck, _ *env, r *FXRate) {
-			r.Currency = c.upper(0)
-			r.ValidFrom, _ = c.date(1)
-			v, ok := c.decimal(2, RateScale)
-			if ok && v <= 0 {
-				c.fail(2, ReasonNonpositiveRate, "%q is not positive", c.rec.vals[2].text)
-			}
-			r.USDPerUnit = v
-		},
-		rowNumber: func(r *FXRate) *int64 { return &r.RowNumber },
-		collect: func(e *env, r *FXRate) {
-			e.rates = append(e.rates, rate{currency: strings.Clone(r.Currency), from: r.ValidFrom, row: r.RowNumber})
-		},
-		settle: func(e *env, excluded map[int64]int64) {
-			e.fxFrom = map[string]int32{}
-			for _, r := range e.rates {
-				if _, x := excluded[r.row]; x {
-					continue
-				}
-				if from, ok := e.fxFrom[r.currency]; !ok || r.from < from {
-					e.fxFrom[r.currency] = r.from
-				}
-			}
-			e.rates = nil
-		},
-	}
+// checkKind is what one check asks of a row.
+type checkKind uint8
+
+const (
+	checkValue       checkKind = iota // the column's value: present if required, of its type (the type checks of every column)
+	checkCountry                      // two ASCII letters
+	checkOneOf                        // one of the contract's values (set)
+	checkRuleName                     // a name the rulebook gives (set: license_types or activities)
+	checkPartner                      // an accepted partner_id
+	checkCurrency                     // a currency with an FX rate valid on the date column (other)
+	checkNegative                     // not negative (tcv)
+	checkNonPositive                  // positive (usd_per_unit)
+	checkRange                        // within what the engine computes exactly (bound)
+	checkRangeUSD                     // converted to USD at the currency's highest rate, within MaxTCVUSD (other: the currency column)
+	checkRequiredIf                   // present when the column other holds a value but value (why)
+	checkNotBefore                    // not before the date column other
 )
 
-func isASCIILetter(b byte) bool { return 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' }
+// check is one step of a row's checks, on column col.
+type check struct {
+	kind   checkKind
+	col    string
+	set    string // checkOneOf, checkRuleName: the set of allowed names
+	reason string // checkOneOf, checkRuleName: the reason when not in it
+	other  string // the other column a check reads
+	when   string // checkRequiredIf: col is required when other holds this value
+	unless string // checkRequiredIf: col is required when other holds another value than this
+}
 
-// upperCased says whether a column's values are compared in upper case
-// (also in keys: "eur|2023-01-01" and "EUR|2023-01-01" are one key).
-func upperCased(name string) bool { return slices.Contains(upperCaseColumns, name) }
+// The bounds of amounts (checkRange), so that every accepted amount lands
+// in the raw Parquet types (rows.go) and the engine computes its USD value
+// and points exactly.
+const (
+	// TCVLimit bounds a TCV in its own currency: DECIMAL(18,6) holds less
+	// than 10^12.
+	TCVLimit = "1000000000000"
+	// RateLimit bounds usd_per_unit: DECIMAL(18,10) holds less than 10^8.
+	RateLimit = "100000000"
+	// MaxTCVUSD bounds a TCV converted to USD (at the highest accepted
+	// rate of its currency): the engine rounds a converted amount to the
+	// millionth of a dollar exactly only below 2^53 millionths, about
+	// 9.007 billion dollars.
+	MaxTCVUSD = "9000000000"
+)
+
+// Closed sets of values (CONTRACT.md), by the name checks use.
+var contractSets = map[string][]string{
+	"booking_status":   {"booked", "customer_terminated", "vendor_terminated"},
+	"claim_status":     {"submitted", "approved", "rejected"},
+	"influence_status": {"pending", "approved", "rejected"},
+	"influence_kind":   {"poc", "technical_assessment", "sir"},
+	"business_model":   rulebook.BusinessModels,
+	"capability_kind":  rulebook.CapabilityKinds,
+}
+
+// defaults are the values a null takes in a column of a closed set.
+var defaults = map[string]string{"status@bookings": "booked"}
+
+var upperCaseColumns = []string{"currency", "country"}
+
+func value(col string) check { return check{kind: checkValue, col: col} }
+func oneOf(col, set string) check {
+	return check{kind: checkOneOf, col: col, set: set, reason: ReasonUnknownValue}
+}
+func ruleName(col, set, reason string) check {
+	return check{kind: checkRuleName, col: col, set: set, reason: reason}
+}
+func partner(col string) check { return check{kind: checkPartner, col: col} }
+func notBefore(end, start string) check {
+	return check{kind: checkNotBefore, col: end, other: start}
+}
+
+// tcv is the checks of a TCV column: a decimal, not negative, within
+// TCVLimit.
+func tcv(col string) []check {
+	return []check{value(col), {kind: checkNegative, col: col}, {kind: checkRange, col: col}}
+}
+
+// currency is the checks of a currency column whose amount is tcv and
+// whose date is on: an FX rate valid then, and the USD amount in range.
+func currency(col, amount, on string) []check {
+	return []check{value(col), {kind: checkCurrency, col: col, other: on}, {kind: checkRangeUSD, col: amount, other: col}}
+}
+
+// tables in CONTRACT.md order, which is the order of Result.Tables.
+// Columns are listed as CONTRACT.md lists them: * marks a required column,
+// [] a list, :date, :decimal and :boolean what the text stands for.
+func tables() []*table {
+	return []*table{
+		{
+			name: "partners", required: true,
+			cols: columns("partner_id*", "name*", "country*", "emerging_market:boolean", "enrolled_on*:date", "terminated_on:date", "legacy_level"),
+			key:  []string{"partner_id"},
+			checks: []check{value("partner_id"), value("name"), value("country"), {kind: checkCountry, col: "country"},
+				value("emerging_market"), value("enrolled_on"), value("terminated_on"), notBefore("terminated_on", "enrolled_on"), value("legacy_level")},
+		},
+		{
+			name: "business_models", required: true,
+			cols: columns("partner_id*", "business_model*", "registered_on*:date", "ended_on:date"),
+			key:  []string{"partner_id", "business_model", "registered_on"},
+			checks: []check{value("partner_id"), partner("partner_id"), value("business_model"), oneOf("business_model", "business_model"),
+				value("registered_on"), value("ended_on"), notBefore("ended_on", "registered_on")},
+		},
+		{
+			name: "requirements", required: true,
+			cols: columns("partner_id*", "requirement*", "completed_on*:date", "expires_on:date"),
+			key:  []string{"partner_id", "requirement", "completed_on"},
+			checks: []check{value("partner_id"), partner("partner_id"), value("requirement"), value("completed_on"),
+				value("expires_on"), notBefore("expires_on", "completed_on")},
+		},
+		{
+			name: "bookings", required: true,
+			cols: columns("booking_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*", "booked_on*:date",
+				"tcv*:decimal", "currency", "license_type*", "tags[]", "contract_partner_ids[]", "status", "terminated_on:date"),
+			key: []string{"booking_id"},
+			checks: slices.Concat([]check{value("booking_id"), value("partner_id"), partner("partner_id"), value("customer_id"),
+				value("opportunity_id"), value("solution"), value("booked_on")},
+				tcv("tcv"), currency("currency", "tcv", "booked_on"),
+				[]check{value("license_type"), ruleName("license_type", "license_types", ReasonUnknownLicenseType),
+					value("tags"), value("contract_partner_ids"), value("status"), oneOf("status", "booking_status"),
+					value("terminated_on"), {kind: checkRequiredIf, col: "terminated_on", other: "status", unless: "booked"},
+					notBefore("terminated_on", "booked_on")}),
+		},
+		{
+			name: "oem_credits",
+			cols: columns("credit_id*", "oem_partner_id*", "partner_id*", "customer_id*", "opportunity_id", "solution*",
+				"booked_on*:date", "reported_on*:date", "tcv*:decimal", "currency", "license_type*", "tags[]"),
+			key: []string{"credit_id"},
+			checks: slices.Concat([]check{value("credit_id"), value("oem_partner_id"), value("partner_id"), partner("partner_id"),
+				value("customer_id"), value("opportunity_id"), value("solution"), value("booked_on"), value("reported_on"),
+				notBefore("reported_on", "booked_on")},
+				tcv("tcv"), currency("currency", "tcv", "booked_on"),
+				[]check{value("license_type"), ruleName("license_type", "license_types", ReasonUnknownLicenseType), value("tags")}),
+		},
+		{
+			name: "lifecycle_claims",
+			cols: columns("claim_id*", "partner_id*", "activity*", "customer_id", "opportunity_id", "status*", "approved_on:date"),
+			key:  []string{"claim_id"},
+			checks: []check{value("claim_id"), value("partner_id"), partner("partner_id"),
+				value("activity"), ruleName("activity", "activities", ReasonUnknownActivity),
+				value("customer_id"), value("opportunity_id"), value("status"), oneOf("status", "claim_status"),
+				value("approved_on"), {kind: checkRequiredIf, col: "approved_on", other: "status", when: "approved"}},
+		},
+		{
+			name: "influence_claims",
+			cols: columns("claim_id*", "partner_id*", "kind*", "customer_id*", "opportunity_id", "solution*", "status*",
+				"approved_on:date", "work_started_on:date", "work_completed_on:date", "completion_submitted_on:date"),
+			key: []string{"claim_id"},
+			checks: []check{value("claim_id"), value("partner_id"), partner("partner_id"), value("kind"), oneOf("kind", "influence_kind"),
+				value("customer_id"), value("opportunity_id"), value("solution"), value("status"), oneOf("status", "influence_status"),
+				value("approved_on"), {kind: checkRequiredIf, col: "approved_on", other: "status", when: "approved"},
+				value("work_started_on"), value("work_completed_on"), notBefore("work_completed_on", "work_started_on"),
+				value("completion_submitted_on")},
+		},
+		{
+			name: "capabilities",
+			cols: columns("partner_id*", "capability_id*", "kind*", "achieved_on*:date", "expires_on:date"),
+			key:  []string{"partner_id", "capability_id", "achieved_on"},
+			checks: []check{value("partner_id"), partner("partner_id"), value("capability_id"), value("kind"), oneOf("kind", "capability_kind"),
+				value("achieved_on"), value("expires_on"), notBefore("expires_on", "achieved_on")},
+		},
+		{
+			name: "fx_rates",
+			cols: columns("currency*", "valid_from*:date", "usd_per_unit*:decimal"),
+			key:  []string{"currency", "valid_from"},
+			checks: []check{value("currency"), value("valid_from"), value("usd_per_unit"),
+				{kind: checkNonPositive, col: "usd_per_unit"}, {kind: checkRange, col: "usd_per_unit"}},
+		},
+	}
+}
+
+// columns reads a CONTRACT.md column list: "partner_id*" is required,
+// "tags[]" is a list, and a ":date", ":decimal" or ":boolean" suffix says
+// what the values are (text when there is none).
+func columns(names ...string) []column {
+	cols := make([]column, len(names))
+	for i, n := range names {
+		c := column{name: n}
+		if s, t, ok := strings.Cut(c.name, ":"); ok {
+			c.name = s
+			switch t {
+			case "date":
+				c.typ = dateType
+			case "decimal":
+				c.typ = decimalType
+			case "boolean":
+				c.typ = booleanType
+			default:
+				panic("extract: unknown column type " + t + " of " + s)
+			}
+		}
+		if s, ok := strings.CutSuffix(c.name, "[]"); ok {
+			c.name, c.list = s, true
+		}
+		if s, ok := strings.CutSuffix(c.name, "*"); ok {
+			c.name, c.required = s, true
+		}
+		c.upper = slices.Contains(upperCaseColumns, c.name)
+		cols[i] = c
+	}
+	return cols
+}
+
+func (t *table) column(name string) column {
+	i := slices.IndexFunc(t.cols, func(c column) bool { return c.name == name })
+	if i < 0 {
+		panic("extract: table " + t.name + " has no column " + name)
+	}
+	return t.cols[i]
+}
+
+// scale is the decimal places a decimal column keeps.
+func scale(col string) int {
+	if col == "usd_per_unit" {
+		return RateScale
+	}
+	return TCVScale
+}
+
+// limit is the bound of a decimal column (checkRange).
+func limit(col string) string {
+	if col == "usd_per_unit" {
+		return RateLimit
+	}
+	return TCVLimit
+}

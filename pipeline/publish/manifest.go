@@ -27,6 +27,7 @@ type Manifest struct {
 	Checks       []Check           `json:"checks"`
 	Steps        []Step            `json:"steps"`
 	DuckDB       map[string]string `json:"duckdb,omitempty"` // DuckDB settings of the run
+	Raw          string            `json:"raw,omitempty"`    // the run's inputs as landed, relative to the lake (RawRel)
 }
 
 // RulebookRef names the rulebook a run used.

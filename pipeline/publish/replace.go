@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // ReplaceDir puts the complete directory src in place of dst; both are in
@@ -71,38 +70,4 @@ func ReplaceDir(src, dst string) error {
 		return err
 	}
 	return os.RemoveAll(old)
-}
-
-// settle sets the modes of everything under dir (0755 directories, 0644
-// files) and fsyncs it, deepest first.
-func settle(dir string) error {
-	var dirs []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			dirs = append(dirs, p)
-			return os.Chmod(p, dirPerm)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = f.Chmod(filePerm)
-		if err == nil {
-			err = f.Sync()
-		}
-		return errors.Join(err, f.Close())
-	})
-	if err != nil {
-		return fmt.Errorf("publish: %w", err)
-	}
-	slices.Reverse(dirs)
-	for _, d := range dirs {
-		if err := syncDir(d); err != nil {
-			return err
-		}
-	}
-	return nil
 }
