@@ -24,6 +24,7 @@ import (
 	"tally/pipeline/engine"
 	"tally/pipeline/lake/laketest"
 	"tally/pipeline/publish"
+	rulebooks "tally/pipeline/rulebook"
 )
 
 // The two as_of dates the tests publish: a mid-year day and one after the
@@ -433,13 +434,19 @@ func checkSnapshot(t *testing.T, dir, asOf string) *publish.Manifest {
 			t.Errorf("as_of=%s/%s: SHA-256 %s (%v), manifest says %s", asOf, o.File, sum, err, o.SHA256)
 			continue
 		}
+		if o.File == publish.RulebookFile { // the rules the snapshot was computed with, not a table
+			if _, err := rulebooks.Load(file); err != nil {
+				t.Errorf("as_of=%s/%s: %v", asOf, o.File, err)
+			}
+			continue
+		}
 		n, _, err := readParquet(file)
 		if err != nil || n != o.Rows {
 			t.Errorf("as_of=%s/%s: %d rows (%v), manifest says %d", asOf, o.File, n, err, o.Rows)
 		}
 	}
-	if len(m.Outputs) != len(engine.OutputTables) {
-		t.Errorf("as_of=%s: %d outputs, want %d", asOf, len(m.Outputs), len(engine.OutputTables))
+	if len(m.Outputs) != len(engine.OutputTables)+1 || !want[publish.RulebookFile] {
+		t.Errorf("as_of=%s: %d outputs, want the %d tables and %s", asOf, len(m.Outputs), len(engine.OutputTables), publish.RulebookFile)
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
