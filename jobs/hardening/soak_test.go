@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +22,9 @@ import (
 const soakEnv = "TALLY_SOAK"
 
 // TestSoak runs `tally schedule` with the nightly job every minute while
-// three readers loop over `tally query`, `tally explain` and `tally
-// report` against the same lake, for the duration in TALLY_SOAK. Every
+// four readers loop over `tally query`, `tally explain`, `tally report` and
+// the dashboard's API (`tally serve`, GET /api/partners/P001 with a program
+// user's token) against the same lake, for the duration in TALLY_SOAK. Every
 // read and every run must succeed, the scheduler must stop on SIGTERM with
 // exit 0, the lake must be whole (checkLake) and valid by
 // ../shared/tools/contract-check where that tool is present. Issue 26's
@@ -39,6 +43,31 @@ func TestSoak(t *testing.T) {
 	if err := sched.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The dashboard, following latest, with one program user.
+	users := filepath.Join(t.TempDir(), "users.yaml")
+	added, err := exec.Command(bin, "users", "add", "--users", users, "--name", "soak", "--role", "program").Output()
+	if err != nil {
+		t.Fatalf("tally users add: %v", err)
+	}
+	lines := strings.Fields(strings.TrimSpace(string(added)))
+	token := lines[len(lines)-1]
+	addr := freeAddr(t)
+	serve := exec.Command(bin, "serve", "--out", lakeDir, "--addr", addr, "--users", users, "--log-format", "json")
+	var serveErr syncBuffer
+	serve.Stderr = &serveErr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = serve.Process.Signal(syscall.SIGTERM); _ = serve.Wait() }()
+	if !waitFor(30*time.Second, func() bool {
+		r, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == http.StatusOK
+	}) {
+		t.Fatalf("tally serve did not answer /healthz within 30 s: %s", serveErr.String())
+	}
 	start := time.Now()
 
 	type tally struct {
@@ -53,14 +82,21 @@ func TestSoak(t *testing.T) {
 	var mu sync.Mutex
 	reads := map[string]*tally{}
 	var wg sync.WaitGroup
+	readers["dashboard"] = nil
 	for name, args := range readers {
 		reads[name] = &tally{}
 		wg.Go(func() {
 			for time.Since(start) < d {
-				cmd := exec.Command(bin, args...)
+				var out []byte
+				var err error
 				var stderr strings.Builder
-				cmd.Stderr = &stderr
-				out, err := cmd.Output()
+				if name == "dashboard" {
+					out, err = apiGet("http://"+addr+"/api/partners/P001", token)
+				} else {
+					cmd := exec.Command(bin, args...)
+					cmd.Stderr = &stderr
+					out, err = cmd.Output()
+				}
 				mu.Lock()
 				r := reads[name]
 				if err != nil || len(out) == 0 {
@@ -124,9 +160,48 @@ func TestSoak(t *testing.T) {
 		t.Errorf("debris left in the lake: %v", final.Leftovers)
 	}
 	contract := contractCheck(t, lakeDir)
-	t.Logf("soak of %v: %d nightly runs ok, %d failed; reads ok/failed: query %d/%d, explain %d/%d, report %d/%d; snapshots %d, latest %s; contract-check: %s",
+	t.Logf("soak of %v: %d nightly runs ok, %d failed; reads ok/failed: query %d/%d, explain %d/%d, report %d/%d, dashboard API %d/%d; snapshots %d, latest %s; contract-check: %s",
 		d, runs, failedRuns, reads["query"].ok, reads["query"].failed, reads["explain"].ok, reads["explain"].failed,
-		reads["report"].ok, reads["report"].failed, len(final.Snapshots), final.Latest, contract)
+		reads["report"].ok, reads["report"].failed, reads["dashboard"].ok, reads["dashboard"].failed,
+		len(final.Snapshots), final.Latest, contract)
+}
+
+// freeAddr is a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// apiGet is one dashboard API read: the body of a 200 answer that is a
+// JSON object naming its snapshot's as_of, else an error.
+func apiGet(url, token string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil || v["as_of"] == nil {
+		return nil, fmt.Errorf("not a JSON object with as_of (%v): %.200s", err, body)
+	}
+	return body, nil
 }
 
 // contractCheck builds ../shared/tools/contract-check (beside the
