@@ -308,7 +308,11 @@ func typedSQL(t *table, s *staged) string {
 // macros are the SQL functions the checks use.
 var macros = []string{
 	// a cell's text: blanks around it trimmed, empty is NULL
-	"CREATE OR REPLACE MACRO tally_text(s) AS nullif(trim(s, ' \t'), '')",
+	// (most cells have no blanks: those are kept as they are, not copied by trim)
+	`CREATE OR REPLACE MACRO tally_text(s) AS
+		CASE WHEN s = '' THEN NULL
+		     WHEN ascii(s) NOT IN (32, 9) AND NOT suffix(s, ' ') AND NOT suffix(s, chr(9)) THEN s
+		     ELSE nullif(trim(s, ' \t'), '') END`,
 	// a list's elements trimmed, blank ones dropped; an empty list is NULL
 	"CREATE OR REPLACE MACRO tally_list(l) AS nullif(list_filter(list_transform(l, e -> trim(e, ' \t')), e -> e IS NOT NULL AND e <> ''), [])",
 	// YYYY-MM-DD, years 1 to 9999, a day that exists
