@@ -37,7 +37,7 @@ const Terminated = "terminated"
 
 // MaxLevels is the most levels a rulebook may have: the level models keep
 // the levels a partner's capabilities meet as the bits of one 64-bit number
-// (sql/110_earned_levels.sql).
+// (sql/111_capability_states.sql).
 const MaxLevels = 64
 
 // ReenrollmentFee is the requirement a partner completes to be reinstated in
