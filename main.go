@@ -358,12 +358,14 @@ func notBuilt(name string) func(*cobra.Command, []string) error {
 func reportCommand() *cobra.Command {
 	var o jobs.ReportOptions
 	c := &cobra.Command{
-		Use:   "report --program-year ID [--out DIR]",
+		Use:   "report --program-year ID [--as-of DATE] [--out DIR]",
 		Short: "The program-year report (HTML and CSV) from the published lake",
 		Long: `report reads the lake's latest snapshot (and, for the start of the year, the
 snapshot closest to the year's first day) and writes
 DIR/reports/program_year=ID/report.html, one self-contained page that opens
-offline, and one CSV file per section beside it.`,
+offline, and one CSV file per section beside it. With --as-of DATE it reads
+the snapshot as of DATE instead and, when that is not the latest, writes
+DIR/reports/as_of=DATE/program_year=ID/; a DATE with no snapshot exits 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger()
@@ -388,6 +390,7 @@ offline, and one CSV file per section beside it.`,
 		},
 	}
 	c.Flags().StringVar(&o.ProgramYear, "program-year", "", "program year id, e.g. FY25 (required)")
+	c.Flags().StringVar(&o.AsOf, "as-of", "", "the snapshot to report from, YYYY-MM-DD (default: the latest)")
 	c.Flags().StringVar(&o.Out, "out", "output", "the lake directory")
 	_ = c.MarkFlagRequired("program-year")
 	return c

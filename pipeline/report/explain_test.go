@@ -197,7 +197,7 @@ func TestExplainReadsTheSnapshotsRulebook(t *testing.T) {
 		t.Errorf("the text does not say the rulebook is missing:\n%s", text)
 	}
 	// The report works without it too, and says what it could not do.
-	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear)
+	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear, "")
 	if err != nil {
 		t.Fatal(err)
 	}

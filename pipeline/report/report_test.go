@@ -38,7 +38,7 @@ var written = func() func(t *testing.T) (*report.Report, string) {
 			return r, dir
 		}
 		var err error
-		r, err = report.Build(context.Background(), lakeDir, year)
+		r, err = report.Build(context.Background(), lakeDir, year, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestReportHTMLShowsLevelCounts(t *testing.T) {
 
 func TestUnknownYear(t *testing.T) {
 	for _, id := range []string{"FY99", "../x", ""} {
-		if _, err := report.Build(context.Background(), lakeDir, id); err == nil {
+		if _, err := report.Build(context.Background(), lakeDir, id, ""); err == nil {
 			t.Errorf("program year %q accepted", id)
 		}
 	}
