@@ -1,6 +1,11 @@
 package report
 
-import "testing"
+import (
+	"encoding/csv"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestFormatMoney(t *testing.T) {
 	for in, want := range map[string]string{
@@ -62,5 +67,37 @@ func TestCSVCellNeutralisesFormulas(t *testing.T) {
 		if got := csvCell(c.v, c.k); got != c.want {
 			t.Errorf("csvCell(%q, %d) = %q, want %q", c.v, c.k, got, c.want)
 		}
+	}
+}
+
+// TestSectionCSVNeutralisesTextCells: a section's CSV file prefixes the
+// text cells a spreadsheet would run (a partner named "=cmd|...") and
+// keeps negative points and money as numbers.
+func TestSectionCSVNeutralisesTextCells(t *testing.T) {
+	s := &Section{ID: "x", Table: Table{
+		Columns: []string{"partner_id", "partner_name", "points", "tcv_usd"},
+		Kinds:   []Kind{Text, Text, Points, Money},
+		Rows: [][]string{
+			{"P1", "=cmd|' /C calc'!A0", "-200.00", "-1234.50"},
+			{"@P2", "-x", "5.00", ""},
+			{"P3", "Plain Name", "0.00", "10.00"},
+		},
+	}}
+	var b strings.Builder
+	if err := s.CSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"partner_id", "partner_name", "points", "tcv_usd"},
+		{"P1", "'=cmd|' /C calc'!A0", "-200.00", "-1234.50"},
+		{"'@P2", "'-x", "5.00", ""},
+		{"P3", "Plain Name", "0.00", "10.00"},
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("CSV rows\n%q\nwant\n%q", rows, want)
 	}
 }

@@ -16,7 +16,9 @@ import (
 // multiplier, cap or termination row never counts a booking twice); where
 // a section speaks of "TCV booked" it is the base rows of bookings and OEM
 // credits, since an influence award's base row repeats the TCV of a
-// booking another partner transacted.
+// booking another partner transacted. Each row's TCV is rounded to cents before
+// it is summed, as points are, so that every table adds up to the same
+// total.
 
 // sourceOrderSQL orders the ledger's sources as the contract lists them.
 const sourceOrderSQL = "list_position(['booking', 'oem_credit', 'lifecycle', 'influence'], source) NULLS LAST, source"
@@ -25,7 +27,7 @@ func (b *builder) pointsBySource() error {
 	s := &Section{ID: "points_by_source", Title: "Points by source"}
 	r, err := b.query(`SELECT source, count(*) AS ledger_rows,
 			count(*) FILTER (WHERE component = 'base') AS base_rows,
-			sum(tcv_usd) FILTER (WHERE component = 'base')::DECIMAL(38,2) AS tcv_usd,
+			sum(round(tcv_usd, 2)) FILTER (WHERE component = 'base')::DECIMAL(38,2) AS tcv_usd,
 			sum(points) AS points
 		FROM points_ledger WHERE program_year = ? GROUP BY source ORDER BY `+sourceOrderSQL, b.r.ProgramYear)
 	if err != nil {
@@ -45,7 +47,7 @@ func (b *builder) pointsBySource() error {
 // grouping expression (named), from joins what it needs to the ledger l.
 func groupedPoints(key, from string) string {
 	return `SELECT ` + key + `, count(DISTINCT l.partner_id) AS partners,
-			coalesce(sum(l.tcv_usd) FILTER (WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')), 0)::DECIMAL(38,2) AS tcv_booked_usd,
+			coalesce(sum(round(l.tcv_usd, 2)) FILTER (WHERE l.component = 'base' AND l.source IN ('booking', 'oem_credit')), 0)::DECIMAL(38,2) AS tcv_booked_usd,
 			coalesce(sum(l.points) FILTER (WHERE l.source IN ('booking', 'oem_credit')), 0) AS booking_points,
 			coalesce(sum(l.points) FILTER (WHERE l.source = 'lifecycle'), 0) AS lifecycle_points,
 			coalesce(sum(l.points) FILTER (WHERE l.source = 'influence'), 0) AS influence_points,
@@ -211,7 +213,7 @@ func (b *builder) influence() error {
 	r, err := b.query(`SELECT partner_id, rule_id AS claim_id,
 			count(DISTINCT source_id) AS bookings,
 			string_agg(DISTINCT source_id, '; ' ORDER BY source_id) AS booking_ids,
-			coalesce(sum(tcv_usd) FILTER (WHERE component = 'base'), 0)::DECIMAL(38,2) AS tcv_usd,
+			coalesce(sum(round(tcv_usd, 2)) FILTER (WHERE component = 'base'), 0)::DECIMAL(38,2) AS tcv_usd,
 			coalesce(sum(points) FILTER (WHERE component = 'base'), 0) AS awarded,
 			coalesce(sum(points) FILTER (WHERE component <> 'base'), 0) AS reversed,
 			sum(points) AS points
@@ -295,7 +297,7 @@ func (b *builder) yearOverYear() error {
 			coalesce(sum(points) FILTER (WHERE source = 'oem_credit'), 0)::DECIMAL(38,2),
 			coalesce(sum(points) FILTER (WHERE source = 'lifecycle'), 0)::DECIMAL(38,2),
 			coalesce(sum(points) FILTER (WHERE source = 'influence'), 0)::DECIMAL(38,2),
-			coalesce(sum(tcv_usd) FILTER (WHERE component = 'base' AND source IN ('booking', 'oem_credit')), 0)::DECIMAL(38,2),
+			coalesce(sum(round(tcv_usd, 2)) FILTER (WHERE component = 'base' AND source IN ('booking', 'oem_credit')), 0)::DECIMAL(38,2),
 			count(DISTINCT source_id) FILTER (WHERE component = 'base' AND source = 'booking'),
 			count(DISTINCT partner_id)
 		FROM points_ledger
