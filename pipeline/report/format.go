@@ -100,3 +100,26 @@ func cellText(v string, k Kind) string {
 	}
 	return v
 }
+
+// roundCents rounds decimal text half away from zero to two places
+// ("538169.875000" -> "538169.88"); other text is returned as it is.
+func roundCents(s string) string {
+	sign, digits := "", s
+	if strings.HasPrefix(s, "-") {
+		sign, digits = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(digits, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return s
+	}
+	frac += "00"
+	cents := whole + frac[:2]
+	if len(frac) > 2 && frac[2] >= '5' {
+		cents = increment(cents)
+	}
+	w := strings.TrimLeft(cents[:len(cents)-2], "0")
+	if w == "" {
+		w = "0"
+	}
+	return sign + w + "." + cents[len(cents)-2:]
+}

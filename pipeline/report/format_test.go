@@ -101,3 +101,19 @@ func TestSectionCSVNeutralisesTextCells(t *testing.T) {
 		t.Errorf("CSV rows\n%q\nwant\n%q", rows, want)
 	}
 }
+
+func TestRoundCents(t *testing.T) {
+	for in, want := range map[string]string{
+		"538169.870000": "538169.87",
+		"538169.875000": "538169.88",
+		"99.995":        "100.00",
+		"12":            "12.00",
+		"-1.005":        "-1.01",
+		"x":             "x",
+		"0.5":           "0.50",
+	} {
+		if got := roundCents(in); got != want {
+			t.Errorf("roundCents(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
