@@ -20,24 +20,24 @@ import (
 // the capabilities each level requires against those the partner holds,
 // and its level history.
 type Explanation struct {
-	PartnerID   string            `json:"partner_id"`
-	AsOf        string            `json:"as_of"`
-	ProgramYear string            `json:"program_year"`
-	Snapshot    string            `json:"snapshot"`
-	Levels      []Field           `json:"partner_levels"`
-	Ledger      []YearLedger      `json:"ledger"` // the year of as_of first, then older years, newest first
-	Totals      []Total           `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
-	Denials     []Denial          `json:"denials"`
-	Thresholds  []Threshold       `json:"thresholds,omitempty"`
+	PartnerID   string       `json:"partner_id"`
+	AsOf        string       `json:"as_of"`
+	ProgramYear string       `json:"program_year"`
+	Snapshot    string       `json:"snapshot"`
+	Levels      []Field      `json:"partner_levels"`
+	Ledger      []YearLedger `json:"ledger"` // the year of as_of first, then older years, newest first
+	Totals      []Total      `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
+	Denials     []Denial     `json:"denials"`
+	Thresholds  []Threshold  `json:"thresholds,omitempty"`
 	// Capabilities the partner holds on as_of, by kind (from the
 	// snapshot's inputs); nil when they are not in the lake.
 	Capabilities map[string][]string `json:"capabilities"`
 	Required     []LevelCapabilities `json:"required_capabilities,omitempty"` // every level of the year, lowest first
-	History     []LevelPeriod     `json:"level_history"`
-	Audits      []map[string]any  `json:"audits"`
-	Migration   []map[string]any  `json:"migration"`
-	Notes       []string          `json:"notes,omitempty"`
-	fields      map[string]string // partner_levels by column
+	History      []LevelPeriod       `json:"level_history"`
+	Audits       []map[string]any    `json:"audits"`
+	Migration    []map[string]any    `json:"migration"`
+	Notes        []string            `json:"notes,omitempty"`
+	fields       map[string]string   // partner_levels by column
 }
 
 // Field is one column of the partner's partner_levels row; Value is nil
