@@ -544,8 +544,9 @@ func simulateCommand() *cobra.Command {
 		Long: `simulate recomputes the inputs of a published snapshot (the raw version its
 manifest names) under a draft rulebook in a scratch database and compares the draft's levels with the published snapshot
 for the same as_of: a from-level x to-level matrix, the partners who move
-with their figures, and the points by program year and source. Nothing in
-the lake changes.
+with their figures and what moved each (the thresholds the draft changes,
+against the rules the snapshot holds), and the points by program year and
+source. Nothing in the lake changes.
 
 --format csv prints the movers; --csv-dir DIR also writes matrix.csv,
 movers.csv and points_by_source.csv there.`,
@@ -645,10 +646,10 @@ func printSimulation(w io.Writer, s *jobs.Simulation) {
 		fmt.Fprintln(w, "no partner changes level")
 	} else {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "partner\tmove\tpublished\tdraft\tperformance (published -> draft)\tcapability (published -> draft)")
+		fmt.Fprintln(tw, "partner\tmove\tpublished\tdraft\tperformance (published -> draft)\tcapability (published -> draft)\tbecause")
 		for _, m := range s.Movers {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s -> %s\t%s -> %s\n", m.PartnerID, m.Direction, name(m.PublishedLevel), name(m.DraftLevel),
-				m.PublishedPerformance, m.DraftPerformance, m.PublishedCapability, m.DraftCapability)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s -> %s\t%s -> %s\t%s\n", m.PartnerID, m.Direction, name(m.PublishedLevel), name(m.DraftLevel),
+				m.PublishedPerformance, m.DraftPerformance, m.PublishedCapability, m.DraftCapability, strings.Join(m.Because, "; "))
 		}
 		tw.Flush()
 	}
