@@ -1,3 +1,4 @@
+-- materialize: view
 -- RULES.md section 4: the bookings each influence claim may be awarded on,
 -- before the claimant's own conditions (070_influence_candidates.sql).
 --
