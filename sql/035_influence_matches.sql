@@ -1,3 +1,4 @@
+-- materialize: view
 -- RULES.md section 4: the bookings each influence claim may be awarded on,
 -- before the claimant's own conditions (070_influence_candidates.sql).
 --
@@ -24,8 +25,10 @@ deals AS (
     WHERE b.booked_on <= r.as_of
 ),
 transactors AS (
-    -- who transacts each deal (customer, opportunity, solution)
-    SELECT customer_id, opportunity_id, solution, unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
+    -- who transacts each deal (customer, opportunity, solution), once each;
+    -- no opportunity is the empty key (extraction makes an empty id NULL)
+    SELECT DISTINCT customer_id, coalesce(opportunity_id, '') AS opportunity_key, solution,
+           unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
     FROM deals
 ),
 last_window AS (
@@ -33,11 +36,12 @@ last_window AS (
 )
 SELECT c.claim_id, c.partner_id, b.booking_id, d.program_year, b.booked_on,
        to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
-       EXISTS (SELECT 1 FROM transactors t
-               WHERE t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
-                 AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id) AS claimant_transacts
+       t.partner_id IS NOT NULL AS claimant_transacts
 FROM claims c
 JOIN deals b ON b.customer_id = c.customer_id AND b.solution = c.solution AND b.booked_on >= c.approved_on
+LEFT JOIN transactors t
+  ON t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
+ AND t.opportunity_key = coalesce(b.opportunity_id, '')
 CROSS JOIN last_window w
 LEFT JOIN day_rates fx ON fx.currency = b.currency AND fx.day = b.booked_on
 LEFT JOIN program_days d ON d.day = b.booked_on
