@@ -106,7 +106,8 @@ func Build(ctx context.Context, lakeDir, id string) (*Report, error) {
 	if err := b.year(); err != nil {
 		return nil, err
 	}
-	steps := []func() error{b.levels, b.changes, b.pointsBySource, b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders}
+	steps := []func() error{b.levels, b.changes, b.pointsBySource, b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders,
+		b.designations}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
