@@ -72,7 +72,7 @@ func (b *builder) designationSection(id string, area rulebook.SolutionArea) erro
 	s := &Section{ID: "designations_" + id, Title: "Designations: " + title}
 	order := area.TierIDs()
 	if len(area.Solutions) > 0 {
-		s.Notes = append(s.Notes, "Credits: the points of the bookings, OEM credits and influence awards of " + strings.Join(area.Solutions, ", ") + " in the program year to date.")
+		s.Notes = append(s.Notes, "Credits: the points of the bookings, OEM credits and influence awards of "+strings.Join(area.Solutions, ", ")+" in the program year to date.")
 	}
 	for _, t := range area.Tiers {
 		needs := fmt.Sprintf("%s needs %s credits", t.ID, plainNumber(t.MinCredits))

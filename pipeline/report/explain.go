@@ -17,20 +17,24 @@ import (
 // check that the ledger adds up to partner_levels, its denials, the
 // thresholds of its level and the next, and its level history.
 type Explanation struct {
-	PartnerID   string            `json:"partner_id"`
-	AsOf        string            `json:"as_of"`
-	ProgramYear string            `json:"program_year"`
-	Snapshot    string            `json:"snapshot"`
-	Levels      []Field           `json:"partner_levels"`
-	Ledger      []YearLedger      `json:"ledger"` // the year of as_of first, then older years, newest first
-	Totals      []Total           `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
-	Denials     []Denial          `json:"denials"`
-	Thresholds  []Threshold       `json:"thresholds,omitempty"`
-	History     []LevelPeriod     `json:"level_history"`
-	Audits      []map[string]any  `json:"audits"`
-	Migration   []map[string]any  `json:"migration"`
-	Notes       []string          `json:"notes,omitempty"`
-	fields      map[string]string // partner_levels by column
+	PartnerID   string           `json:"partner_id"`
+	AsOf        string           `json:"as_of"`
+	ProgramYear string           `json:"program_year"`
+	Snapshot    string           `json:"snapshot"`
+	Levels      []Field          `json:"partner_levels"`
+	Ledger      []YearLedger     `json:"ledger"` // the year of as_of first, then older years, newest first
+	Totals      []Total          `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
+	Denials     []Denial         `json:"denials"`
+	Thresholds  []Threshold      `json:"thresholds,omitempty"`
+	History     []LevelPeriod    `json:"level_history"`
+	Audits      []map[string]any `json:"audits"`
+	Migration   []map[string]any `json:"migration"`
+	Notes       []string         `json:"notes,omitempty"`
+	// RULES.md sections 14 and 15 (explain_designations.go).
+	Designations   []Designation     `json:"designations,omitempty"`
+	Benefits       []HeldBenefit     `json:"benefits,omitempty"`
+	BenefitChanges []BenefitChange   `json:"benefit_changes,omitempty"`
+	fields         map[string]string // partner_levels by column
 }
 
 // Field is one column of the partner's partner_levels row; Value is nil
@@ -167,6 +171,9 @@ func Explain(ctx context.Context, s *lake.Snapshot, partnerID string) (*Explanat
 		e.Notes = append(e.Notes, capitalize(note)+"; thresholds are left out.")
 	} else {
 		e.thresholds(rb)
+	}
+	if err := e.designations(ctx, s, rb); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -442,6 +449,7 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		}
 		p.line("%s", line)
 	}
+	e.writeDesignations(p)
 	return p.err
 }
 
