@@ -22,7 +22,7 @@ dated AS (
     ASOF JOIN level_years y ON c.d >= y.counts_from
 ),
 valid AS (
-    SELECT s.partner_id, s.d, v.capability_id, arg_max(v.kind, v.achieved_on) AS kind
+    SELECT s.partner_id, s.d, s.program_year, v.capability_id, arg_max(v.kind, v.achieved_on) AS kind
     FROM dated s
     JOIN raw_capabilities v
       ON v.partner_id = s.partner_id AND v.achieved_on <= s.d
@@ -33,7 +33,8 @@ listed AS (
     SELECT DISTINCT program_year, solution_area FROM rule_area_capabilities
 ),
 matchers AS (
-    -- what each requirement row counts: match_id (NULL: any id) and match_kind (NULL: any kind)
+    -- what each requirement row counts: the capability match_id (NULL:
+    -- any id, any_id) of kind match_kind (NULL: any kind)
     SELECT r.program_year, r.solution_area, r.tier_id, r.requirement, r.value, r.min_count,
            CASE WHEN r.requirement <> 'kind' THEN r.value ELSE c.capability_id END AS match_id,
            CASE WHEN r.requirement = 'kind' THEN r.value END AS match_kind,
@@ -44,29 +45,49 @@ matchers AS (
       ON r.requirement = 'kind' AND c.program_year = r.program_year
      AND c.solution_area = r.solution_area AND c.kind = r.value
 ),
-counted AS (
-    SELECT s.partner_id, s.d, m.solution_area, m.tier_id, m.requirement, m.value, m.min_count,
-           count(DISTINCT v.capability_id) AS held
-    FROM dated s
-    JOIN matchers m ON m.program_year = s.program_year
-    LEFT JOIN valid v
-      ON v.partner_id = s.partner_id AND v.d = s.d
-     AND (m.any_id OR v.capability_id = m.match_id)
-     AND (m.match_kind IS NULL OR v.kind = m.match_kind)
+matches AS (
+    -- a valid capability that counts for a requirement row (two equality
+    -- joins: by id, and by kind where any id counts)
+    SELECT v.partner_id, v.d, m.solution_area, m.tier_id, m.requirement, m.value, m.min_count, v.capability_id
+    FROM valid v
+    JOIN matchers m ON m.program_year = v.program_year AND m.match_id = v.capability_id
+    WHERE m.match_kind IS NULL OR m.match_kind = v.kind
+    UNION
+    SELECT v.partner_id, v.d, m.solution_area, m.tier_id, m.requirement, m.value, m.min_count, v.capability_id
+    FROM valid v
+    JOIN matchers m ON m.program_year = v.program_year AND m.any_id AND m.match_kind = v.kind
+),
+row_held AS (
+    -- how many capabilities count for each requirement row the partner has any for
+    SELECT partner_id, d, solution_area, tier_id, requirement, value, min_count, count(*) AS held
+    FROM matches
     GROUP BY ALL
 ),
-short AS (
-    -- a tier whose capability requirements the partner does not meet on d
-    SELECT partner_id, d, solution_area, tier_id
-    FROM counted
+tier_held AS (
+    -- per tier: its all_of ids held, whether one of its any_of ids is, its kind rows met
+    SELECT partner_id, d, solution_area, tier_id,
+           count(*) FILTER (WHERE requirement = 'all_of') AS all_of,
+           count(*) FILTER (WHERE requirement = 'any_of') > 0 AS any_of,
+           count(*) FILTER (WHERE requirement = 'kind' AND held >= min_count) AS kinds
+    FROM row_held
     GROUP BY ALL
-    HAVING bool_or(requirement <> 'any_of' AND held < min_count)
-        OR coalesce(sum(held) FILTER (WHERE requirement = 'any_of'), 1) = 0
+),
+tier_asks AS (
+    SELECT program_year, solution_area, tier_id,
+           count(*) FILTER (WHERE requirement = 'all_of') AS all_of,
+           count(*) FILTER (WHERE requirement = 'any_of') > 0 AS any_of,
+           count(*) FILTER (WHERE requirement = 'kind') AS kinds
+    FROM rule_tier_capabilities
+    GROUP BY ALL
 )
 SELECT s.partner_id, t.solution_area, s.d AS valid_from, s.program_year,
-       coalesce(bit_or(1::UBIGINT << t.tier_rank) FILTER (WHERE k.tier_id IS NULL), 0::UBIGINT) AS tier_ranks
+       coalesce(bit_or(1::UBIGINT << t.tier_rank)
+                    FILTER (WHERE coalesce(h.all_of, 0) = coalesce(a.all_of, 0)
+                              AND (NOT coalesce(a.any_of, false) OR coalesce(h.any_of, false))
+                              AND coalesce(h.kinds, 0) = coalesce(a.kinds, 0)), 0::UBIGINT) AS tier_ranks
 FROM dated s
 JOIN rule_area_tiers t ON t.program_year = s.program_year
-LEFT JOIN short k
-  ON k.partner_id = s.partner_id AND k.d = s.d AND k.solution_area = t.solution_area AND k.tier_id = t.tier_id
+LEFT JOIN tier_asks a ON a.program_year = t.program_year AND a.solution_area = t.solution_area AND a.tier_id = t.tier_id
+LEFT JOIN tier_held h
+  ON h.partner_id = s.partner_id AND h.d = s.d AND h.solution_area = t.solution_area AND h.tier_id = t.tier_id
 GROUP BY ALL

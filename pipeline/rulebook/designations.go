@@ -268,6 +268,9 @@ func (v *validator) designations(r Rules, at func(string) (int, string), own boo
 			v.fail(line, key+".solutions", "%q is listed twice", firstDuplicate(a.Solutions))
 		case len(a.Tiers) == 0:
 			v.fail(line, key+".tiers", "%s needs at least one tier", a.ID)
+		case len(a.Tiers) > MaxLevels:
+			// the tier models keep the tiers met as the bits of one 64-bit number (sql/172_area_capability_states.sql)
+			v.fail(line, key+".tiers", "%d tiers: at most %d are allowed", len(a.Tiers), MaxLevels)
 		}
 		areas[a.ID] = a
 		known := map[string]bool{}
@@ -310,6 +313,9 @@ func (v *validator) designations(r Rules, at func(string) (int, string), own boo
 			}{{"any_of", req.AnyOf}, {"all_of", req.AllOf}} {
 				if list.ids != nil && len(list.ids) == 0 {
 					v.fail(tline, rkey+"."+list.name, "an empty list asks nothing: name capability ids or leave it out")
+				}
+				if d := firstDuplicate(list.ids); d != "" {
+					v.fail(tline, rkey+"."+list.name, "%q is listed twice", d)
 				}
 				for _, id := range list.ids {
 					switch {

@@ -123,6 +123,8 @@ func TestAreaErrorsNameLineAndKey(t *testing.T) {
 		{"badge below the top tier", "{id: advanced,  min_credits: 500,  required_capabilities: {any_of: [spec_kubernetes]}}",
 			"{id: advanced,  min_credits: 500,  required_capabilities: {any_of: [spec_kubernetes]}, badged: true}", 110,
 			"only the top tier of modern_applications (principal) may be badged"},
+		{"an id twice in all_of", "{all_of: [msc_cloud_infrastructure, sc_compute,", "{all_of: [msc_cloud_infrastructure, sc_compute, sc_compute,", 60,
+			`all_of: "sc_compute" is listed twice`},
 		{"no solutions", "solutions: [app_platform]", "solutions: []", 102, "modern_applications needs the solutions"},
 		{"capability of an unknown kind", "{id: spec_kubernetes, kind: specialization}", "{id: spec_kubernetes, kind: specialisation}", 102,
 			`capabilities[0].kind: "specialisation" is not a capability kind`},

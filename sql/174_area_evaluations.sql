@@ -2,7 +2,8 @@
 -- day: the highest tier (of the day's program year, level_years) whose
 -- min_credits the area's credits of that year to date meet, whose
 -- capability requirements hold (area_capability_states), in good standing.
--- No tier: rank -1.
+-- No tier: rank -1. Only the pairs of area_pairs: elsewhere no tier is
+-- ever met.
 --
 -- As for levels (110-113), the tier is evaluated only on the days it may
 -- change: enrollment, a year's start, a capability's achieved_on or
@@ -20,12 +21,10 @@ WITH enrolled AS (
     LEFT JOIN partner_end x USING (partner_id)
     WHERE p.enrolled_on <= a.as_of
 ),
-areas AS (
-    SELECT DISTINCT solution_area FROM rule_areas
-),
 credit_days AS (
     SELECT c.partner_id, c.solution_area, c.earned_on AS d
     FROM area_credits c
+    SEMI JOIN area_pairs a ON a.partner_id = c.partner_id AND a.solution_area = c.solution_area
     SEMI JOIN rule_area_tiers t
       ON t.program_year = c.program_year AND t.solution_area = c.solution_area
      AND t.min_credits > least(c.credits, c.credits - c.day_credits)
@@ -43,7 +42,7 @@ partner_days AS (
     SELECT partner_id, changed_on FROM standing
 ),
 change_days AS (
-    SELECT p.partner_id, a.solution_area, p.d FROM partner_days p CROSS JOIN areas a
+    SELECT p.partner_id, a.solution_area, p.d FROM partner_days p JOIN area_pairs a USING (partner_id)
     UNION
     SELECT partner_id, solution_area, d FROM credit_days
 ),
@@ -55,7 +54,7 @@ timeline AS (
 year_ends AS (
     SELECT e.partner_id, a.solution_area, y.ends_on AS d
     FROM enrolled e
-    CROSS JOIN areas a
+    JOIN area_pairs a USING (partner_id)
     CROSS JOIN relevel_years y
     CROSS JOIN run_params r
     WHERE y.ends_on < r.as_of

@@ -6,6 +6,8 @@
 -- badged (only the top tier may be), the tier above it (the lowest when
 -- it holds none; none at the top) and the credits it is short of that
 -- tier's min_credits (0 when met; its capabilities are in the rulebook).
+-- A pair not in area_pairs has no row in designation_days: no tier, earned
+-- or held.
 WITH on_as_of AS (
     SELECT d.* FROM designation_days d, run_params a WHERE d.d = a.as_of
 ),
@@ -25,7 +27,8 @@ FROM raw_partners p
 CROSS JOIN run_params a
 CROSS JOIN as_of_year y
 JOIN rule_areas ar ON ar.program_year = y.program_year
-JOIN on_as_of o ON o.partner_id = p.partner_id AND o.solution_area = ar.solution_area
+LEFT JOIN on_as_of o ON o.partner_id = p.partner_id AND o.solution_area = ar.solution_area
+LEFT JOIN partner_end x ON x.partner_id = p.partner_id
 LEFT JOIN credits c ON c.partner_id = p.partner_id AND c.solution_area = ar.solution_area
 LEFT JOIN rule_area_tiers earned
   ON earned.program_year = y.program_year AND earned.solution_area = ar.solution_area AND earned.tier_rank = o.earned_rank
@@ -33,5 +36,5 @@ LEFT JOIN rule_area_tiers tier
   ON tier.program_year = y.program_year AND tier.solution_area = ar.solution_area AND tier.tier_rank = o.tier_rank
 LEFT JOIN rule_area_tiers next
   ON next.program_year = y.program_year AND next.solution_area = ar.solution_area
- AND next.tier_rank = o.tier_rank + 1 AND NOT o.terminated
+ AND next.tier_rank = coalesce(o.tier_rank, -1) + 1 AND NOT coalesce(x.ended_on <= a.as_of, false)
 WHERE p.enrolled_on <= a.as_of

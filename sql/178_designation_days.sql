@@ -9,7 +9,8 @@
 -- year's last day until its re-leveling the tier held on that day
 -- (carried), the re-leveling's outcome (migration, audit, remediation) and
 -- a reinstatement's earned tier. reason: the event of the day, `earned`
--- when the tier rose because it was earned.
+-- when the tier rose because it was earned. Only the pairs of area_pairs
+-- (no tier elsewhere).
 WITH enrolled AS (
     SELECT p.partner_id, p.enrolled_on, x.ended_on
     FROM raw_partners p
@@ -17,12 +18,9 @@ WITH enrolled AS (
     LEFT JOIN partner_end x USING (partner_id)
     WHERE p.enrolled_on <= a.as_of
 ),
-areas AS (
-    SELECT DISTINCT solution_area FROM rule_areas
-),
 events AS (
     SELECT e.partner_id, a.solution_area, e.enrolled_on AS valid_from, -1 AS baseline_rank, 'earned' AS reason, 0 AS priority
-    FROM enrolled e CROSS JOIN areas a
+    FROM enrolled e JOIN area_pairs a USING (partner_id)
     UNION ALL
     SELECT c.partner_id, c.solution_area, c.ends_on + 1, c.previous_rank, 'carried', 1
     FROM designation_chain c JOIN enrolled e USING (partner_id)
@@ -48,13 +46,13 @@ change_days AS (
     UNION
     SELECT partner_id, solution_area, valid_from FROM baseline
     UNION
-    SELECT w.partner_id, a.solution_area, w.valid_from FROM window_periods w CROSS JOIN areas a
+    SELECT w.partner_id, a.solution_area, w.valid_from FROM window_periods w JOIN area_pairs a USING (partner_id)
     UNION
-    SELECT w.partner_id, a.solution_area, w.valid_to + 1 FROM window_periods w CROSS JOIN areas a
+    SELECT w.partner_id, a.solution_area, w.valid_to + 1 FROM window_periods w JOIN area_pairs a USING (partner_id)
     UNION
-    SELECT e.partner_id, a.solution_area, e.ended_on FROM enrolled e CROSS JOIN areas a WHERE e.ended_on IS NOT NULL
+    SELECT e.partner_id, a.solution_area, e.ended_on FROM enrolled e JOIN area_pairs a USING (partner_id) WHERE e.ended_on IS NOT NULL
     UNION
-    SELECT e.partner_id, a.solution_area, r.as_of FROM enrolled e CROSS JOIN areas a CROSS JOIN run_params r
+    SELECT e.partner_id, a.solution_area, r.as_of FROM enrolled e JOIN area_pairs a USING (partner_id) CROSS JOIN run_params r
 )
 SELECT c.partner_id, c.solution_area, c.d,
        CASE WHEN e.ended_on <= c.d THEN NULL

@@ -14,7 +14,7 @@
 --                  tier from reinstated_on.
 -- No tier: rank -1. The baseline on ends_on is the last step's outcome
 -- (its after_rank, its earned_rank once reinstated, or, before it happened,
--- what it carried), as in 131_relevel_chain.
+-- what it carried), as in 131_relevel_chain. Only the pairs of area_pairs.
 WITH RECURSIVE facts AS (
     SELECT c.partner_id, a.solution_area, c.step, c.program_year, c.ends_on, c.relevel, c.relevel_on,
            c.relevelled, c.outcome, c.remediation_until, c.reenroll_until, c.reinstated_on, p.enrolled_on,
@@ -22,7 +22,7 @@ WITH RECURSIVE facts AS (
            coalesce(e.rank_on_requirements, -1) AS year_end_rank,
            coalesce(m.good_standing, false) AS migration_good_standing
     FROM relevel_chain c
-    CROSS JOIN (SELECT DISTINCT solution_area FROM rule_areas) a
+    JOIN area_pairs a ON a.partner_id = c.partner_id
     JOIN raw_partners p ON p.partner_id = c.partner_id
     LEFT JOIN area_year_end_tiers e
       ON e.partner_id = c.partner_id AND e.solution_area = a.solution_area AND e.program_year = c.program_year
