@@ -152,7 +152,7 @@ func TestRiseDuringTheYearFallOnlyAtTheAudit(t *testing.T) {
 		{"2023-06-14", "cloud|0.00|partner|partner|false|advanced|100.00"},
 		{"2023-06-15", "cloud|1000.00|principal|principal|true|-|-"},
 		{"2023-10-01", "cloud|1000.00|advanced|principal|true|-|-"}, // MSC-A expired: kept
-		{"2024-03-03", "cloud|0.00|partner|principal|true|-|-"},      // FY25, before the audit: carried
+		{"2024-03-03", "cloud|0.00|partner|principal|true|-|-"},     // FY25, before the audit: carried
 		{"2024-03-04", "cloud|0.00|partner|advanced|false|principal|1000.00"},
 	} {
 		e := w.run(t, c.asOf)
