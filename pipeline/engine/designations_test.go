@@ -80,9 +80,11 @@ func (w *world) solutionBooking(id, partner, on string, dollars float64, license
 }
 
 // Section 14: credits are the ledger's points of the area's solutions after
-// the cap: 1,200 perpetual points count 500 (FY24's cap), so principal
-// waits for the subscription booking that brings credits to 1,100; a
-// booking of another solution and lifecycle points credit nothing.
+// the cap: 1,200 perpetual points count 500 (FY24's cap), an OEM credit
+// adds 50 on the day it is reported, and principal waits for the
+// subscription booking (of the area's other solution) that brings credits
+// to 1,150; a booking of another solution and lifecycle points credit
+// nothing.
 func TestTierMetByCreditsAfterTheCap(t *testing.T) {
 	w := areaWorld(t).partner("P1")
 	w.capability("P1", "SC-A", "solution_competency", "2023-03-01", "")
@@ -91,14 +93,18 @@ func TestTierMetByCreditsAfterTheCap(t *testing.T) {
 	w.booking("B1", "P1", "2023-05-01", 1_200_000, "perpetual")
 	w.solutionBooking("B2", "P1", "2023-05-02", 5_000_000, "term", "other")
 	w.lifecycle = append(w.lifecycle, extract.LifecycleClaim{ClaimID: "L1", PartnerID: "P1", Activity: "poc", Status: "approved", ApprovedOn: dp("2023-05-03")})
+	w.oem = append(w.oem, extract.OEMCredit{CreditID: "O1", OEMPartnerID: "OEM1", PartnerID: "P1", CustomerID: "C1",
+		Solution: "vcf", BookedOn: d("2023-05-10"), ReportedOn: d("2023-05-20"), TCV: usd(50_000), Currency: "USD",
+		LicenseType: "term", Tags: []string{}})
 	w.solutionBooking("B3", "P1", "2023-06-01", 400_000, "subscription", "vcf_edge")
 	for _, c := range []struct {
 		asOf string
 		want []string
 	}{
 		{"2023-04-30", []string{"cloud|0.00|partner|partner|false|advanced|100.00", "edge|0.00|member|member|false|expert|50.00"}},
-		{"2023-05-31", []string{"cloud|500.00|advanced|advanced|false|principal|500.00", "edge|0.00|member|member|false|expert|50.00"}},
-		{"2023-06-01", []string{"cloud|1100.00|principal|principal|true|-|-", "edge|0.00|member|member|false|expert|50.00"}},
+		{"2023-05-19", []string{"cloud|500.00|advanced|advanced|false|principal|500.00", "edge|0.00|member|member|false|expert|50.00"}},
+		{"2023-05-31", []string{"cloud|550.00|advanced|advanced|false|principal|450.00", "edge|0.00|member|member|false|expert|50.00"}},
+		{"2023-06-01", []string{"cloud|1150.00|principal|principal|true|-|-", "edge|0.00|member|member|false|expert|50.00"}},
 	} {
 		e := w.run(t, c.asOf)
 		equal(t, c.asOf, tiers(t, e, "P1"), c.want)
