@@ -107,7 +107,7 @@ func (b *builder) designationSection(id string, area rulebook.SolutionArea) erro
 	s.Table = fromResult(movers)
 	rose, fell := map[string]int{}, map[string]int{}
 	s.Table.Columns = append(slices.Clone(s.Table.Columns), "direction")
-	s.Table.Numeric = append(s.Table.Numeric, false)
+	s.Table.Kinds = append(s.Table.Kinds, Text)
 	for i, row := range s.Table.Rows {
 		from, to := row[movers.Index("from_tier")], row[movers.Index("tier")]
 		d := tierDirection(order, from, to)
@@ -120,7 +120,9 @@ func (b *builder) designationSection(id string, area rulebook.SolutionArea) erro
 		}
 	}
 
-	sum := Table{Columns: []string{"tier", "partners", "rose to it", "fell from it"}, Numeric: []bool{false, true, true, true}}
+	s.Table.withNames(b.names)
+	s.Empty = fmt.Sprintf("No partner's designation in %s changed in %s or at its audit.", title, b.r.ProgramYear)
+	sum := Table{Columns: []string{"tier", "partners", "rose to it", "fell from it"}, Kinds: []Kind{Text, Count, Count, Count}}
 	bc := chart.BarChart{Title: "Partners per tier, " + title, Series: []chart.Series{{Name: "now (" + b.r.AsOf + ")"}}}
 	for _, t := range order {
 		n := counts[t]

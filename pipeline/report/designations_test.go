@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,19 +34,23 @@ func TestDesignationSectionsEqualSnapshot(t *testing.T) {
 		sameCounts(t, area, summary, pairs(t, now,
 			"SELECT tier, count(*)::VARCHAR FROM designations WHERE solution_area = ? AND tier IS NOT NULL GROUP BY tier", area))
 		header, rows := readCSV(t, filepath.Join(dir, "designations_"+area+".csv"))
-		if strings.Join(header, ",") != "partner_id,changed_on,from_tier,tier,reason,direction" {
-			t.Fatalf("%s columns %v", area, header)
+		col := map[string]int{}
+		for _, c := range []string{"partner_id", "changed_on", "from_tier", "tier", "reason", "direction"} {
+			col[c] = slices.Index(header, c)
+			if col[c] < 0 {
+				t.Fatalf("%s columns %v: no %s", area, header, c)
+			}
 		}
 		for _, row := range rows {
 			movers++
 			held := pairs(t, now, `SELECT coalesce(tier, ''), coalesce(before, '') FROM (
 					SELECT tier, valid_from, lag(tier) OVER (ORDER BY valid_from) AS before
 					FROM designation_history WHERE partner_id = ? AND solution_area = ?)
-				WHERE valid_from = ?::DATE`, row[0], area, row[1])
-			if len(held) != 1 || held[row[3]] != row[2] {
+				WHERE valid_from = ?::DATE`, row[col["partner_id"]], area, row[col["changed_on"]])
+			if len(held) != 1 || held[row[col["tier"]]] != row[col["from_tier"]] {
 				t.Errorf("%s mover %v: the lake's period there is %v", area, row, held)
 			}
-			if row[1] < "2024-02-03" || row[1] > "2025-03-03" {
+			if d := row[col["changed_on"]]; d < "2024-02-03" || d > "2025-03-03" {
 				t.Errorf("%s mover %v outside FY25 and its audit", area, row)
 			}
 		}
