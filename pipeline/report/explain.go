@@ -37,7 +37,11 @@ type Explanation struct {
 	Audits       []map[string]any    `json:"audits"`
 	Migration    []map[string]any    `json:"migration"`
 	Notes        []string            `json:"notes,omitempty"`
-	fields       map[string]string   // partner_levels by column
+	// RULES.md sections 14 and 15 (explain_designations.go).
+	Designations   []Designation     `json:"designations,omitempty"`
+	Benefits       []HeldBenefit     `json:"benefits,omitempty"`
+	BenefitChanges []BenefitChange   `json:"benefit_changes,omitempty"`
+	fields         map[string]string // partner_levels by column
 }
 
 // Field is one column of the partner's partner_levels row; Value is nil
@@ -194,6 +198,9 @@ func Explain(ctx context.Context, s *lake.Snapshot, partnerID string) (*Explanat
 		e.Notes = append(e.Notes, capitalize(note)+"; thresholds are left out.")
 	} else {
 		e.thresholds(rb)
+	}
+	if err := e.designations(ctx, s, rb); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -562,6 +569,7 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		}
 		p.line("%s", line)
 	}
+	e.writeDesignations(p)
 	return p.err
 }
 

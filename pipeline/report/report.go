@@ -130,7 +130,8 @@ func Build(ctx context.Context, lakeDir, id, asOf string) (*Report, error) {
 func (b *builder) sections() []func() error {
 	return []func() error{b.yearOverYear, b.levels, b.changes,
 		b.pointsBySource, b.pointsByBusinessModel, b.pointsByCountry, b.pointsBySolution,
-		b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders}
+		b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders,
+		b.designations}
 }
 
 type builder struct {

@@ -70,17 +70,18 @@ type mover struct {
 
 // partner is one partner's figures, as the snapshot has them.
 type partner struct {
-	fields        map[string]*string // partner_levels, by column; nil = SQL NULL
-	months        map[string]map[string]int64
-	sources       map[string]int64 // this program year, hundredths
-	businessModel map[string]int64
-	history       []record
-	audits        []record
-	migration     []record
-	notifications []record
-	denials       int
-	designations  []record
-	benefits      []record
+	fields         map[string]*string // partner_levels, by column; nil = SQL NULL
+	months         map[string]map[string]int64
+	sources        map[string]int64 // this program year, hundredths
+	businessModel  map[string]int64
+	history        []record
+	audits         []record
+	migration      []record
+	notifications  []record
+	denials        int
+	designations   []record
+	benefits       []record
+	benefitChanges []record
 }
 
 // record is one row of a table, by column; nil = SQL NULL.
@@ -98,7 +99,7 @@ var sourceOrder = []string{"booking", "oem_credit", "lifecycle", "influence"}
 
 // optionalTables are shown only when the snapshot has them (their rulebook
 // sections are optional, RULES.md sections 14 and 15).
-var optionalTables = []string{"designations", "benefits"}
+var optionalTables = []string{"designations", "benefits", "benefit_changes"}
 
 // loadDataset opens the lake's latest snapshot and reads what the pages
 // show. The snapshot stays open for the points detail until close.
@@ -233,6 +234,11 @@ func (d *dataset) load(ctx context.Context) error {
 	}
 	if d.optional["benefits"] {
 		if err := d.perPartner(ctx, "SELECT * FROM benefits ORDER BY ALL", func(p *partner, r record) { p.benefits = append(p.benefits, r) }); err != nil {
+			return err
+		}
+	}
+	if d.optional["benefit_changes"] {
+		if err := d.perPartner(ctx, "SELECT * FROM benefit_changes ORDER BY partner_id, changed_on, benefit", func(p *partner, r record) { p.benefitChanges = append(p.benefitChanges, r) }); err != nil {
 			return err
 		}
 	}

@@ -78,14 +78,16 @@ type Summary struct {
 	BusinessModel []ModelPoints      `json:"points_by_business_model,omitempty"`
 	Designations  []record           `json:"designations,omitempty"`
 	Benefits      []record           `json:"benefits,omitempty"`
-	AuditWindow   *AuditWindow       `json:"open_audit_window"`
-	Reminders     []record           `json:"reminders_due"`
-	PastReminders int                `json:"reminders_past"`
-	History       []record           `json:"level_history"`
-	Audits        []record           `json:"audits"`
-	Migration     []record           `json:"migration"`
-	Denials       int                `json:"denials"`
-	Notes         []string           `json:"notes"`
+	// BenefitChanges: gained and lost in the program year, with the cause.
+	BenefitChanges []record     `json:"benefit_changes,omitempty"`
+	AuditWindow    *AuditWindow `json:"open_audit_window"`
+	Reminders      []record     `json:"reminders_due"`
+	PastReminders  int          `json:"reminders_past"`
+	History        []record     `json:"level_history"`
+	Audits         []record     `json:"audits"`
+	Migration      []record     `json:"migration"`
+	Denials        int          `json:"denials"`
+	Notes          []string     `json:"notes"`
 
 	chart *chart.BarChart
 }
@@ -153,7 +155,7 @@ func (d *dataset) summary(id string) *Summary {
 		Level: p.get("level"), EarnedLevel: p.get("earned_level"), BaselineLevel: p.get("baseline_level"), NextLevel: p.get("next_level"),
 		GoodStanding: boolOf(p.fields["good_standing"]), Performance: p.get("performance_points"), Capability: p.get("capability_points"),
 		Thresholds: []LevelThreshold{}, History: p.history, Audits: p.audits, Migration: p.migration,
-		Designations: p.designations, Benefits: p.benefits, Denials: p.denials, Notes: slices.Clone(d.notes)}
+		Designations: p.designations, Benefits: p.benefits, BenefitChanges: p.benefitChanges, Denials: p.denials, Notes: slices.Clone(d.notes)}
 	for _, src := range sortedSources(p.sources) {
 		s.Points = append(s.Points, SourcePoints{src, decimal.Format(p.sources[src], 2)})
 	}
