@@ -8,7 +8,8 @@
 -- all_of and kind row has min_count and, if it has any_of rows, one of them
 -- has one. Valid on D as in 111_capability_states (achieved_on <= D, no
 -- expires_on <= D). Every partner has a row per area at each year's start,
--- where the year's requirements may change.
+-- where the year's requirements may change. Only pairs that can meet a
+-- tier have rows (candidates): a missing pair meets no tier on any day.
 WITH change_dates AS (
     SELECT partner_id, achieved_on AS d FROM raw_capabilities
     UNION
@@ -79,6 +80,19 @@ tier_asks AS (
            count(*) FILTER (WHERE requirement = 'kind') AS kinds
     FROM rule_tier_capabilities
     GROUP BY ALL
+),
+free_areas AS (
+    -- areas with a tier that asks for no capability: every partner meets it
+    SELECT DISTINCT t.solution_area
+    FROM rule_area_tiers t
+    ANTI JOIN tier_asks a ON a.program_year = t.program_year AND a.solution_area = t.solution_area AND a.tier_id = t.tier_id
+),
+candidates AS (
+    -- the partner and area pairs that can meet a tier on some day; every
+    -- other pair meets none on any day, and its readers take no row as 0
+    SELECT DISTINCT partner_id, solution_area FROM tier_held
+    UNION
+    SELECT p.partner_id, f.solution_area FROM raw_partners p CROSS JOIN free_areas f
 )
 SELECT s.partner_id, t.solution_area, s.d AS valid_from, s.program_year,
        coalesce(bit_or(1::UBIGINT << t.tier_rank)
@@ -87,6 +101,7 @@ SELECT s.partner_id, t.solution_area, s.d AS valid_from, s.program_year,
                               AND coalesce(h.kinds, 0) = coalesce(a.kinds, 0)), 0::UBIGINT) AS tier_ranks
 FROM dated s
 JOIN rule_area_tiers t ON t.program_year = s.program_year
+SEMI JOIN candidates c ON c.partner_id = s.partner_id AND c.solution_area = t.solution_area
 LEFT JOIN tier_asks a ON a.program_year = t.program_year AND a.solution_area = t.solution_area AND a.tier_id = t.tier_id
 LEFT JOIN tier_held h
   ON h.partner_id = s.partner_id AND h.d = s.d AND h.solution_area = t.solution_area AND h.tier_id = t.tier_id
