@@ -6,18 +6,20 @@
 -- points credit no area). The solutions are those of the row's program
 -- year. One row per partner, area, program year and day the area's credits
 -- move; credits is the year's total up to and including that day.
-WITH solutions AS (
-    SELECT 'booking' AS source, booking_id AS source_id, solution FROM raw_bookings
+WITH rows AS (
+    -- the ledger's rows of those sources with the solution of their event
+    SELECT l.partner_id, l.program_year, l.earned_on, l.points, b.solution
+    FROM points_ledger l JOIN raw_bookings b ON b.booking_id = l.source_id
+    WHERE l.source IN ('booking', 'influence')
     UNION ALL
-    SELECT 'influence', booking_id, solution FROM raw_bookings
-    UNION ALL
-    SELECT 'oem_credit', credit_id, solution FROM raw_oem_credits
+    SELECT l.partner_id, l.program_year, l.earned_on, l.points, c.solution
+    FROM points_ledger l JOIN raw_oem_credits c ON c.credit_id = l.source_id
+    WHERE l.source = 'oem_credit'
 ),
 credited AS (
-    SELECT l.partner_id, a.solution_area, l.program_year, l.earned_on, sum(l.points) AS day_credits
-    FROM points_ledger l
-    JOIN solutions s ON s.source = l.source AND s.source_id = l.source_id
-    JOIN rule_area_solutions a ON a.program_year = l.program_year AND a.solution = s.solution
+    SELECT r.partner_id, a.solution_area, r.program_year, r.earned_on, sum(r.points) AS day_credits
+    FROM rows r
+    JOIN rule_area_solutions a ON a.program_year = r.program_year AND a.solution = r.solution
     GROUP BY ALL
 )
 SELECT partner_id, solution_area, program_year, earned_on, day_credits::DECIMAL(18,2) AS day_credits,

@@ -8,7 +8,8 @@
 -- all_of and kind row has min_count and, if it has any_of rows, one of them
 -- has one. Valid on D as in 111_capability_states (achieved_on <= D, no
 -- expires_on <= D). Every partner has a row per area at each year's start,
--- where the year's requirements may change.
+-- where the year's requirements may change. Only pairs that can meet a
+-- tier have rows (candidates): a missing pair meets no tier on any day.
 WITH change_dates AS (
     SELECT partner_id, achieved_on AS d FROM raw_capabilities
     UNION
@@ -79,14 +80,33 @@ tier_asks AS (
            count(*) FILTER (WHERE requirement = 'kind') AS kinds
     FROM rule_tier_capabilities
     GROUP BY ALL
+),
+free_areas AS (
+    -- areas with a tier that asks for no capability: every partner meets it
+    SELECT DISTINCT t.solution_area
+    FROM rule_area_tiers t
+    ANTI JOIN tier_asks a ON a.program_year = t.program_year AND a.solution_area = t.solution_area AND a.tier_id = t.tier_id
+),
+candidates AS (
+    -- the partner and area pairs that can meet a tier on some day; every
+    -- other pair meets none on any day, and its readers take no row as 0
+    SELECT DISTINCT partner_id, solution_area FROM tier_held
+    UNION
+    SELECT p.partner_id, f.solution_area FROM raw_partners p CROSS JOIN free_areas f
+),
+pair_days AS MATERIALIZED (
+    -- the candidates' change dates (held apart so that the join starts from
+    -- the few candidate pairs, not from every partner's dates times every tier)
+    SELECT c.partner_id, c.solution_area, s.d, s.program_year
+    FROM candidates c JOIN dated s USING (partner_id)
 )
-SELECT s.partner_id, t.solution_area, s.d AS valid_from, s.program_year,
+SELECT s.partner_id, s.solution_area, s.d AS valid_from, s.program_year,
        coalesce(bit_or(1::UBIGINT << t.tier_rank)
                     FILTER (WHERE coalesce(h.all_of, 0) = coalesce(a.all_of, 0)
                               AND (NOT coalesce(a.any_of, false) OR coalesce(h.any_of, false))
                               AND coalesce(h.kinds, 0) = coalesce(a.kinds, 0)), 0::UBIGINT) AS tier_ranks
-FROM dated s
-JOIN rule_area_tiers t ON t.program_year = s.program_year
+FROM pair_days s
+JOIN rule_area_tiers t ON t.program_year = s.program_year AND t.solution_area = s.solution_area
 LEFT JOIN tier_asks a ON a.program_year = t.program_year AND a.solution_area = t.solution_area AND a.tier_id = t.tier_id
 LEFT JOIN tier_held h
   ON h.partner_id = s.partner_id AND h.d = s.d AND h.solution_area = t.solution_area AND h.tier_id = t.tier_id

@@ -21,10 +21,13 @@ WITH enrolled AS (
     LEFT JOIN partner_end x USING (partner_id)
     WHERE p.enrolled_on <= a.as_of
 ),
+pair_credits AS (
+    SELECT c.* FROM area_credits c
+    SEMI JOIN area_pairs a ON a.partner_id = c.partner_id AND a.solution_area = c.solution_area
+),
 credit_days AS (
     SELECT c.partner_id, c.solution_area, c.earned_on AS d
-    FROM area_credits c
-    SEMI JOIN area_pairs a ON a.partner_id = c.partner_id AND a.solution_area = c.solution_area
+    FROM pair_credits c
     SEMI JOIN rule_area_tiers t
       ON t.program_year = c.program_year AND t.solution_area = c.solution_area
      AND t.min_credits > least(c.credits, c.credits - c.day_credits)
@@ -72,7 +75,7 @@ facts AS (
            coalesce(s.good_standing, false) AS good_standing
     FROM days e
     ASOF JOIN level_years y ON e.d >= y.counts_from
-    ASOF LEFT JOIN area_credits c
+    ASOF LEFT JOIN pair_credits c
       ON c.partner_id = e.partner_id AND c.solution_area = e.solution_area
      AND c.program_year = y.program_year AND e.d >= c.earned_on
     ASOF LEFT JOIN area_capability_states k

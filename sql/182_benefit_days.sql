@@ -14,19 +14,26 @@ state AS (
     ASOF JOIN level_years y ON s.d >= y.counts_from
     ASOF LEFT JOIN level_history l ON l.partner_id = s.partner_id AND s.d >= l.valid_from
 ),
+tiers_held AS MATERIALIZED (
+    -- the designations held on each day (first by partner and day, then by
+    -- the benefits' conditions: the few designations per partner before the
+    -- many conditions per year)
+    SELECT s.partner_id, s.d, s.program_year, h.solution_area, h.tier
+    FROM state s
+    JOIN designation_history h
+      ON h.partner_id = s.partner_id AND h.valid_from <= s.d AND coalesce(h.valid_to >= s.d, true)
+),
 met AS (
     -- each condition of a benefit that holds on the day
     SELECT s.partner_id, s.d, v.benefit, v.condition
     FROM state s
     JOIN rule_benefit_values v ON v.program_year = s.program_year AND v.condition = 'levels' AND v.value = s.level
     UNION
-    SELECT s.partner_id, s.d, v.benefit, v.condition
-    FROM state s
-    JOIN designation_history h
-      ON h.partner_id = s.partner_id AND h.valid_from <= s.d AND coalesce(h.valid_to >= s.d, true)
+    SELECT t.partner_id, t.d, v.benefit, v.condition
+    FROM tiers_held t
     JOIN rule_benefit_values v
-      ON v.program_year = s.program_year AND v.condition = 'designations'
-     AND v.solution_area = h.solution_area AND v.value = h.tier
+      ON v.program_year = t.program_year AND v.condition = 'designations'
+     AND v.solution_area = t.solution_area AND v.value = t.tier
     UNION
     SELECT s.partner_id, s.d, v.benefit, v.condition
     FROM state s
