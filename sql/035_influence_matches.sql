@@ -8,7 +8,9 @@
 -- (calendar years, inclusive; a booking in no program year gets the last
 -- year's window, only to be denied later). claimant_transacts: the claimant
 -- is the partner of a booking of the same customer, opportunity and
--- solution, or is named in its contract_partner_ids.
+-- solution booked on or before this one, or is named in its
+-- contract_partner_ids (a later transaction denies only later awards: the
+-- ledger is append-only in time, RULES.md section 13).
 WITH claims AS (
     SELECT c.claim_id, c.partner_id, c.customer_id, c.opportunity_id, c.solution, c.approved_on
     FROM raw_influence_claims c, run_params r
@@ -25,7 +27,8 @@ deals AS (
 ),
 transactors AS (
     -- who transacts each deal (customer, opportunity, solution)
-    SELECT customer_id, opportunity_id, solution, unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
+    SELECT customer_id, opportunity_id, solution, booked_on,
+           unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
     FROM deals
 ),
 last_window AS (
@@ -35,7 +38,8 @@ SELECT c.claim_id, c.partner_id, b.booking_id, d.program_year, b.booked_on,
        to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
        EXISTS (SELECT 1 FROM transactors t
                WHERE t.partner_id = c.partner_id AND t.customer_id = b.customer_id AND t.solution = b.solution
-                 AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id) AS claimant_transacts
+                 AND t.opportunity_id IS NOT DISTINCT FROM b.opportunity_id
+                 AND t.booked_on <= b.booked_on) AS claimant_transacts
 FROM claims c
 JOIN deals b ON b.customer_id = c.customer_id AND b.solution = c.solution AND b.booked_on >= c.approved_on
 CROSS JOIN last_window w
