@@ -9,30 +9,36 @@
 -- every point a termination freed was given back (at most, once the
 -- partnership has ended: no release after it).
 WITH events AS (
-    SELECT 'booking' AS source, b.booking_id AS source_id, b.license_type,
+    -- the events the cap or a termination may touch: capped license types
+    -- (of any year) and vendor terminations
+    SELECT 'booking' AS source, b.booking_id AS source_id, 2 * b.row_number AS event_key, b.license_type,
            coalesce(b.status = 'vendor_terminated' AND b.terminated_on <= r.as_of, false) AS terminated
     FROM raw_bookings b, run_params r
+    WHERE b.status = 'vendor_terminated' OR b.license_type IN (SELECT license_type FROM rule_cap_license_types)
     UNION ALL
-    SELECT 'oem_credit', c.credit_id, c.license_type, false
+    SELECT 'oem_credit', c.credit_id, 2 * c.row_number + 1, c.license_type, false
     FROM raw_oem_credits c
+    WHERE c.license_type IN (SELECT license_type FROM rule_cap_license_types)
 ),
 per_event AS (
-    SELECT l.partner_id, l.program_year, l.source, l.source_id,
+    -- grouped by the event's number in its input, not by its text id
+    SELECT e.event_key, any_value(l.partner_id) AS partner_id, any_value(l.program_year) AS program_year,
+           any_value(l.source_id) AS source_id, any_value(e.license_type) AS license_type,
+           any_value(e.terminated) AS terminated,
            sum(l.points) FILTER (WHERE l.component IN ('base', 'multiplier')) AS gross,
            sum(l.points) AS net,
            count(*) FILTER (WHERE l.component = 'vendor_termination') AS terminations,
            count(*) FILTER (WHERE l.component IN ('perpetual_cap', 'cap_release')) AS cap_rows
     FROM points_ledger l
+    JOIN events e USING (source, source_id)
     WHERE l.source IN ('booking', 'oem_credit')
-    GROUP BY ALL
+    GROUP BY e.event_key
 ),
 classified AS (
-    SELECT v.*, e.terminated,
-           c.license_type IS NOT NULL AND x.country IS NULL AS capped
+    SELECT v.*, c.license_type IS NOT NULL AND x.country IS NULL AS capped
     FROM per_event v
-    JOIN events e USING (source, source_id)
     JOIN raw_partners p USING (partner_id)
-    LEFT JOIN rule_cap_license_types c ON c.program_year = v.program_year AND c.license_type = e.license_type
+    LEFT JOIN rule_cap_license_types c ON c.program_year = v.program_year AND c.license_type = v.license_type
     LEFT JOIN rule_cap_exempt_countries x ON x.program_year = v.program_year AND x.country = p.country
 ),
 per_year AS (
@@ -55,3 +61,9 @@ CROSS JOIN run_params r
 LEFT JOIN partner_end x ON x.partner_id = y.partner_id
 WHERE y.net > least(y.max_points, y.gross)
    OR (y.net < least(y.max_points, y.gross) AND NOT coalesce(x.ended_on <= r.as_of, false))
+UNION ALL
+-- a cap or termination row on an event neither capped nor terminated
+SELECT l.partner_id, l.program_year, l.source_id, l.component, NULL, l.points
+FROM points_ledger l
+ANTI JOIN events e USING (source, source_id)
+WHERE l.component IN ('perpetual_cap', 'cap_release', 'vendor_termination') AND l.source IN ('booking', 'oem_credit')
