@@ -60,36 +60,33 @@ capped AS (
 ),
 running AS (
     -- before: the points of the events before it in allocation order;
-    -- terminated_before: the part of them of events terminated by as_of
+    -- terminated_before: the part of them of events terminated by as_of;
+    -- candidate: its partner-year has a termination and, even with every
+    -- termination taken off, the events before it leave room (it may hold
+    -- points at some time). Any other event holds nothing once the cap is
+    -- full, at arrival or later, so the window alone says what it loses.
     SELECT c.*, y.cap_max_points AS max_points,
            coalesce(sum(c.points) OVER w, 0) AS before,
-           coalesce(sum(c.points) FILTER (WHERE c.terminated_on IS NOT NULL) OVER w, 0) AS terminated_before
+           coalesce(sum(c.points) FILTER (WHERE c.terminated_on IS NOT NULL) OVER w, 0) AS terminated_before,
+           count(c.terminated_on) OVER (PARTITION BY c.partner_id, c.program_year) > 0
+               AND before - terminated_before < max_points AND c.points > 0 AS candidate
     FROM capped c JOIN rule_years y USING (program_year)
     WINDOW w AS (PARTITION BY c.partner_id, c.program_year ORDER BY c.earned_on, c.source_id, c.source
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-),
-terminated_years AS (
-    SELECT DISTINCT partner_id, program_year FROM running WHERE terminated_on IS NOT NULL
-),
-in_terminated_years AS (
-    SELECT r.* FROM running r SEMI JOIN terminated_years t USING (partner_id, program_year)
 ),
 steps AS (
     -- a partner-year's terminations, in the order they take effect
     SELECT partner_id, program_year, source, source_id, earned_on, terminated_on, points,
            row_number() OVER (PARTITION BY partner_id, program_year
                               ORDER BY terminated_on, earned_on, source_id, source) AS step
-    FROM in_terminated_years
+    FROM running
     WHERE terminated_on IS NOT NULL
 ),
 candidates AS (
-    -- the events that may ever hold points: even with every termination
-    -- taken off, the events before them leave room; any other event holds
-    -- nothing, at arrival or later
     SELECT c.*, s.step AS own_step
-    FROM in_terminated_years c
+    FROM running c
     LEFT JOIN steps s USING (partner_id, program_year, source, source_id)
-    WHERE c.before - c.terminated_before < c.max_points AND c.points > 0
+    WHERE c.candidate
 ),
 paired AS (
     -- each candidate with each earlier event's termination while it is live;
@@ -117,14 +114,7 @@ SELECT source, source_id, partner_id, program_year, earned_on, business_model,
        CASE WHEN before >= max_points THEN -points
             ELSE -(before + points - max_points) END::DECIMAL(18,2) AS points
 FROM running
-ANTI JOIN terminated_years t USING (partner_id, program_year)
-WHERE before + points > max_points AND points > 0
-UNION ALL
--- partner-years with a termination: an event that is no candidate loses all
-SELECT r.source, r.source_id, r.partner_id, r.program_year, r.earned_on, r.business_model,
-       'perpetual_cap', NULL, (-r.points)::DECIMAL(18,2)
-FROM in_terminated_years r
-WHERE r.before - r.terminated_before >= r.max_points AND r.points > 0
+WHERE NOT candidate AND before + points > max_points AND points > 0
 UNION ALL
 SELECT source, source_id, partner_id, program_year, earned_on, business_model,
        'perpetual_cap', NULL, (held - points)::DECIMAL(18,2)
