@@ -36,10 +36,11 @@
 -- clamp(max_points - (before - points of the earlier events terminated
 -- before its earned_on)), and after each later termination the same with
 -- that termination's points taken off too; a release is the difference.
--- Partner-years without a termination (nearly all) need only the window
--- over the capped events, as the cap always did; only partner-years with a
--- termination pair their candidate events (those that ever hold points:
--- the live events before them fit under the cap) with their terminations.
+-- One window over the capped events gives every event's cap row, as the
+-- cap always did, but for the candidates (below): the event that crosses
+-- the cap, and in a partner-year with a termination the few events that
+-- may hold part of their points at some time. Only those are paired with
+-- their partner-year's terminations.
 WITH capped_events AS (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.business_model, e.points,
            CASE WHEN e.vendor_terminated_on <= r.as_of THEN e.vendor_terminated_on END AS terminated_on
@@ -61,15 +62,17 @@ capped AS (
 running AS (
     -- before: the points of the events before it in allocation order;
     -- terminated_before: the part of them of events terminated by as_of;
-    -- candidate: its partner-year has a termination and, even with every
-    -- termination taken off, the events before it leave room (it may hold
-    -- points at some time). Any other event holds nothing once the cap is
-    -- full, at arrival or later, so the window alone says what it loses.
+    -- candidate: it crosses the cap counting every event before it, and
+    -- even with every termination taken off the events before it leave
+    -- room: it may hold some points but not all at some time. Any other
+    -- event either holds all its points throughout or, once the cap is
+    -- full, nothing at arrival or later, so the window alone says what it
+    -- loses. Without a termination in the partner-year the only candidate
+    -- is the event that crosses the cap, and it loses the excess.
     SELECT c.*, y.cap_max_points AS max_points,
            coalesce(sum(c.points) OVER w, 0) AS before,
            coalesce(sum(c.points) FILTER (WHERE c.terminated_on IS NOT NULL) OVER w, 0) AS terminated_before,
-           count(c.terminated_on) OVER (PARTITION BY c.partner_id, c.program_year) > 0
-               AND before - terminated_before < max_points AND c.points > 0 AS candidate
+           before + c.points > max_points AND before - terminated_before < max_points AS candidate
     FROM capped c JOIN rule_years y USING (program_year)
     WINDOW w AS (PARTITION BY c.partner_id, c.program_year ORDER BY c.earned_on, c.source_id, c.source
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
