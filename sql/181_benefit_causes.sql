@@ -7,7 +7,8 @@
 -- the new level, the area, the business model or the year.
 WITH causes AS (
     SELECT partner_id, valid_from AS d, 'level' AS kind, level AS subject,
-           CASE WHEN lag(level) OVER l IS NULL THEN 'enrolled at ' || level
+           CASE WHEN lag(level) OVER l IS NULL AND reason = 'migration' THEN 'migrated at ' || level
+                WHEN lag(level) OVER l IS NULL THEN 'enrolled at ' || level
                 ELSE 'level ' || lag(level) OVER l || ' -> ' || level END AS because
     FROM level_history
     WINDOW l AS (PARTITION BY partner_id ORDER BY valid_from)

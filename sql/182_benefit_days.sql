@@ -5,6 +5,9 @@
 -- (area, tier) `designations`, it is registered in one of
 -- `business_models` (AND across conditions, OR within one, as the
 -- multipliers' conditions).
+-- Before a partner's level history begins (at the migration, RULES.md
+-- section 11) it holds no level: benefits of designations and business
+-- models still hold then, those of levels do not.
 WITH days AS (
     SELECT DISTINCT partner_id, d FROM benefit_causes
 ),
@@ -50,7 +53,7 @@ held AS (
     SELECT partner_id, d, benefit, count(*) AS conditions FROM met GROUP BY ALL
 )
 SELECT s.partner_id, s.d, s.program_year, b.benefit,
-       coalesce(s.level <> 'terminated' AND h.conditions = k.conditions, false) AS holds
+       coalesce(s.level IS DISTINCT FROM 'terminated' AND h.conditions = k.conditions, false) AS holds
 FROM state s
 JOIN rule_benefits b ON b.program_year = s.program_year
 JOIN asked k ON k.program_year = b.program_year AND k.benefit = b.benefit

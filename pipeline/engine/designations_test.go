@@ -196,7 +196,7 @@ func TestBenefitLostOnTheDayOfADemotion(t *testing.T) {
 	w.models[0].EndedOn = dp("2023-08-01") // no longer a solution reseller from 2023-08-01
 	e := w.run(t, "2024-03-31")
 	equal(t, "level history", history(t, e, "P1"), []string{
-		"community|2020-01-01|2023-04-30|earned",
+		"community|2023-03-20|2023-04-30|migration", // section 11: the history starts at the migration
 		"select|2023-05-01|2024-03-03|earned",
 		"community|2024-03-04|NULL|audit",
 	})
