@@ -11,7 +11,7 @@ build: ## bin/tally
 	$(GO) build -tags=$(TAGS) -o $(BIN) .
 
 test: lint ## the whole test suite, race detector on
-	$(GO) test -tags=$(TAGS) -race -count=1 ./...
+	$(GO) test -tags=$(TAGS) -race -count=1 -timeout 40m ./...
 
 run: build ## the nightly job on the shipped example, published under output/
 	./$(BIN) run --input fixtures/example --rulebook fixtures/rulebook.yaml --as-of $(AS_OF) --out output
