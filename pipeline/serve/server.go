@@ -144,7 +144,7 @@ type request struct {
 
 // sees tells whether the user may see the partner and the snapshot has it.
 func (q *request) sees(partnerID string) bool {
-	if q.data.partners[partnerID] == nil {
+	if q.data.partner(partnerID) == nil {
 		return false
 	}
 	return q.id.user.Sees(partnerID)
@@ -403,7 +403,7 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request, q *request) {
 // denied logs a request for a partner that the user may not see (or that
 // does not exist: the answer is the same, the log says which).
 func (s *Server) denied(r *http.Request, q *request, id string) {
-	exists := q.data.partners[id] != nil
+	exists := q.data.partner(id) != nil
 	if exists {
 		s.log.Warn("dashboard: partner refused", "user", q.id.user.Name, "role", string(q.id.user.Role), "partner", id, "client", s.clientAddr(r))
 	}

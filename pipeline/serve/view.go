@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"tally/pipeline/chart"
@@ -35,10 +36,10 @@ type Row struct {
 }
 
 func (d *dataset) row(id string) Row {
-	p := d.partners[id]
-	return Row{PartnerID: id, Level: p.get("level"), EarnedLevel: p.get("earned_level"), GoodStanding: boolOf(p.fields["good_standing"]),
-		PerformancePoints: p.get("performance_points"), CapabilityPoints: p.get("capability_points"), NextLevel: p.get("next_level"),
-		PerformancePointsToNext: p.get("performance_points_to_next"), CapabilityPointsToNext: p.get("capability_points_to_next")}
+	p := d.partner(id)
+	return Row{PartnerID: id, Level: p.get(d, "level"), EarnedLevel: p.get(d, "earned_level"), GoodStanding: boolOf(p.val(d, "good_standing")),
+		PerformancePoints: p.get(d, "performance_points"), CapabilityPoints: p.get(d, "capability_points"), NextLevel: p.get(d, "next_level"),
+		PerformancePointsToNext: p.get(d, "performance_points_to_next"), CapabilityPointsToNext: p.get(d, "capability_points_to_next")}
 }
 
 // List is /api/partners: the partners the user may see.
@@ -73,7 +74,7 @@ type Summary struct {
 	Capability    string             `json:"capability_points"`
 	ToNext        *Distance          `json:"to_next_level,omitempty"`
 	Months        []MonthPoints      `json:"points_to_date_by_month"`
-	Thresholds    []LevelThreshold   `json:"thresholds"` // the current and next level's, as far as the snapshot tells
+	Thresholds    []LevelThreshold   `json:"thresholds"` // every level of the partner's program year, from level_thresholds
 	Standing      Standing           `json:"standing"`
 	BusinessModel []ModelPoints      `json:"points_by_business_model,omitempty"`
 	Designations  []record           `json:"designations,omitempty"`
@@ -90,11 +91,10 @@ type Summary struct {
 	chart *chart.BarChart
 }
 
-// LevelThreshold is what the current or next level asks; nil where the
-// snapshot does not reveal it.
+// LevelThreshold is what a level of the partner's program year asks, and
+// whether it is the partner's current or next level.
 type LevelThreshold struct {
-	Role  string `json:"role"` // current or next
-	Level string `json:"level"`
+	Role string `json:"role,omitempty"` // current, next or ""
 	threshold
 }
 
@@ -144,47 +144,71 @@ type AuditWindow struct {
 }
 
 func (d *dataset) overview() Overview {
-	return Overview{Distribution: d.distribution, Movers: d.movers, Partners: len(d.ids)}
+	return Overview{Distribution: d.distribution, Movers: d.movers, Partners: len(d.partners)}
 }
 
 func (d *dataset) summary(id string) *Summary {
-	p := d.partners[id]
-	s := &Summary{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), PartnerLevels: p.fields,
-		Level: p.get("level"), EarnedLevel: p.get("earned_level"), BaselineLevel: p.get("baseline_level"), NextLevel: p.get("next_level"),
-		GoodStanding: boolOf(p.fields["good_standing"]), Performance: p.get("performance_points"), Capability: p.get("capability_points"),
-		Thresholds: []LevelThreshold{}, History: p.history, Audits: p.audits, Migration: p.migration,
-		Designations: p.designations, Benefits: p.benefits, Denials: p.denials, Notes: slices.Clone(d.notes)}
-	for _, src := range sortedSources(p.sources) {
-		s.Points = append(s.Points, SourcePoints{src, decimal.Format(p.sources[src], 2)})
+	p := d.partner(id)
+	fields := make(map[string]*string, len(d.levelColumns))
+	for j, c := range d.levelColumns {
+		fields[c] = p.fields[j]
 	}
-	for _, m := range sortedKeys(p.businessModel) {
-		s.BusinessModel = append(s.BusinessModel, ModelPoints{m, decimal.Format(p.businessModel[m], 2)})
+	s := &Summary{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get(d, "program_year"), PartnerLevels: fields,
+		Level: p.get(d, "level"), EarnedLevel: p.get(d, "earned_level"), BaselineLevel: p.get(d, "baseline_level"), NextLevel: p.get(d, "next_level"),
+		GoodStanding: boolOf(p.val(d, "good_standing")), Performance: p.get(d, "performance_points"), Capability: p.get(d, "capability_points"),
+		Thresholds: []LevelThreshold{}, History: d.records(tHistory, p.tables[tHistory]), Audits: d.records(tAudits, p.tables[tAudits]),
+		Migration: d.records(tMigration, p.tables[tMigration]), Designations: d.records(tDesignations, p.tables[tDesignations]),
+		Benefits: d.records(tBenefits, p.tables[tBenefits]), Denials: int(p.denials), Notes: slices.Clone(d.notes)}
+	sources := map[string]int64{}
+	for _, c := range p.points {
+		sources[d.sourceNames[c.key]] += c.v
+	}
+	for _, src := range sortedSources(sources) {
+		s.Points = append(s.Points, SourcePoints{src, decimal.Format(sources[src], 2)})
+	}
+	models := map[string]int64{}
+	for _, c := range p.models {
+		models[d.modelNames[c.key]] += c.v
+	}
+	for _, m := range sortedKeys(models) {
+		s.BusinessModel = append(s.BusinessModel, ModelPoints{m, decimal.Format(models[m], 2)})
 	}
 	if s.NextLevel != "" {
-		s.ToNext = &Distance{Level: s.NextLevel, Performance: p.get("performance_points_to_next"), Capability: p.get("capability_points_to_next")}
+		s.ToNext = &Distance{Level: s.NextLevel, Performance: p.get(d, "performance_points_to_next"), Capability: p.get(d, "capability_points_to_next")}
 	}
-	for _, l := range []struct{ role, level string }{{"current", s.Level}, {"next", s.NextLevel}} {
-		if t, ok := d.thresholds[l.level]; ok && l.level != "" {
-			s.Thresholds = append(s.Thresholds, LevelThreshold{l.role, l.level, t})
+	for _, t := range d.thresholds[s.ProgramYear] {
+		lt := LevelThreshold{threshold: t}
+		switch t.Level {
+		case s.Level:
+			lt.Role = "current"
+		case s.NextLevel:
+			lt.Role = "next"
 		}
+		s.Thresholds = append(s.Thresholds, lt)
 	}
 
 	// Points to date: months of the program year, stacked by source.
+	byMonth := map[string]map[string]int64{}
+	for _, c := range p.points {
+		m := d.monthNames[c.month]
+		if byMonth[m] == nil {
+			byMonth[m] = map[string]int64{}
+		}
+		byMonth[m][d.sourceNames[c.key]] += c.v
+	}
 	months := d.months
 	if s.ProgramYear != d.programYear {
-		months = sortedKeys(p.months)
+		months = sortedKeys(byMonth)
 	}
 	var run int64
 	bc := &chart.BarChart{Title: "Performance points to date, " + s.ProgramYear, Stacked: true}
-	cum := map[string]int64{}
-	srcs := sortedSources(p.sources)
+	srcs := sortedSources(sources)
 	for _, m := range months {
 		mp := MonthPoints{Month: m}
 		for _, src := range srcs {
-			v := p.months[m][src]
+			v := byMonth[m][src]
 			mp.BySource = append(mp.BySource, SourcePoints{src, decimal.Format(v, 2)})
 			run += v
-			cum[src] += v
 		}
 		mp.ToDate = decimal.Format(run, 2)
 		s.Months = append(s.Months, mp)
@@ -194,7 +218,7 @@ func (d *dataset) summary(id string) *Summary {
 		ser := chart.Series{Name: src}
 		acc := int64(0)
 		for _, m := range months {
-			acc += p.months[m][src]
+			acc += byMonth[m][src]
 			ser.Values = append(ser.Values, float64(acc)/100)
 		}
 		bc.Series = append(bc.Series, ser)
@@ -202,9 +226,12 @@ func (d *dataset) summary(id string) *Summary {
 	if len(bc.Series) == 0 { // nothing earned yet: an empty bar per month
 		bc.Series = []chart.Series{{Name: "points", Values: make([]float64, len(months))}}
 	}
+	// A line at the current and the next level's performance threshold.
 	for _, l := range []string{s.Level, s.NextLevel} {
-		if t := d.thresholds[l]; l != "" && t.Performance != nil && hundredths(*t.Performance) > 0 {
-			bc.Rules = append(bc.Rules, chart.Rule{Name: l, Value: float64(hundredths(*t.Performance)) / 100})
+		if t, ok := d.threshold(s.ProgramYear, l); ok {
+			if v, err := strconv.ParseFloat(t.Performance, 64); err == nil && v > 0 {
+				bc.Rules = append(bc.Rules, chart.Rule{Name: l, Value: v})
+			}
 		}
 	}
 	s.chart = bc
@@ -215,12 +242,12 @@ func (d *dataset) summary(id string) *Summary {
 			"The snapshot does not publish requirement completions, so which requirement is missing is not available here; the program team's records say."
 	}
 
-	for _, a := range p.audits {
+	for _, a := range s.Audits {
 		if w := openWindow(a, d.asOf); w != nil {
 			s.AuditWindow = w
 		}
 	}
-	for _, n := range p.notifications {
+	for _, n := range d.records(tNotifications, p.tables[tNotifications]) {
 		if str(n["due_on"]) >= d.asOf {
 			s.Reminders = append(s.Reminders, n)
 		} else {
@@ -292,8 +319,8 @@ type YearTotal struct {
 var ledgerShown = []string{"earned_on", "source", "source_id", "booking_id", "component", "rule_id", "business_model", "tcv_usd", "points"}
 
 func (d *dataset) points(ctx context.Context, id string) (*Points, error) {
-	p := d.partners[id]
-	out := &Points{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), Denials: []record{}, Months: []LedgerMonth{}, OtherYears: []YearTotal{}}
+	p := d.partner(id)
+	out := &Points{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get(d, "program_year"), Denials: []record{}, Months: []LedgerMonth{}, OtherYears: []YearTotal{}}
 	var cols []string
 	for _, c := range ledgerShown {
 		if slices.Contains(d.ledgerColumns, c) {
