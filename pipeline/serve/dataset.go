@@ -15,15 +15,16 @@ import (
 	"tally/pipeline/lake"
 )
 
-// dataset is what the dashboard shows of one published snapshot: every
-// partner's summary, held in memory so that a partner page costs no query,
-// and the open snapshot for the ledger rows of the points detail. Every
-// figure of a response comes from one dataset, so from one snapshot.
+// dataset is what the dashboard shows of one published snapshot, held in
+// memory: every partner's levels, ledger rows of its program year, denials
+// and the other tables its pages list. Every figure of a response comes
+// from one dataset, so from one snapshot; the snapshot stays open while
+// the dataset is in use, so that a publish that replaces it is noticed.
 //
-// It is held compactly, for a lake of hundreds of thousands of partners:
-// partners in one slice, each row a slice of values by its table's columns
-// (repeated values, dates and levels, shared), points as (month, source)
-// cells rather than maps. A page builds its maps from these per request.
+// It is held compactly, for a lake of hundreds of thousands of partners and
+// millions of ledger rows: each table column by column (table), a partner
+// an index into them. A page builds its records from these per request;
+// none needs a query.
 //
 // A dataset is shared by the requests that hold it (acquire/release); once
 // a newer snapshot replaces it, the last request to let go closes it.
@@ -33,14 +34,13 @@ type dataset struct {
 	months           []string // YYYY-MM of the program year, its first ledger month to as_of
 	levels           []string // as_of's program year's levels, lowest first, then any others
 	thresholds       map[string][]threshold
-	partners         []partner // sorted by id
+	ids              []string // every partner, sorted; a partner's index is its position
 	index            map[string]int32
-	levelColumns     []string       // partner_levels' columns
-	levelColumn      map[string]int // position of each in partner.fields
-	tableColumns     [][]string     // of each of partnerTables, without partner_id
-	monthNames       []string       // cell.month indexes these
-	sourceNames      []string       // cell.key of points cells
-	modelNames       []string       // cell.key of business model cells
+	levelRows        *table   // partner_levels, row i of partner i
+	tables           []*table // partnerTables, in that order
+	ledger           *table   // points_ledger rows of each partner's own program year: ledgerShown columns
+	otherYears       *table   // points of each partner's other years: program_year, source, points
+	denials          *table   // source, source_id, reason (and detail)
 	distribution     []levelCount
 	movers           []mover
 	ledgerColumns    []string // points_ledger's columns
@@ -82,34 +82,12 @@ type mover struct {
 	On        string `json:"on,omitempty"`
 }
 
-// partner is one partner's figures, as the snapshot has them.
-type partner struct {
-	id      string
-	fields  row    // partner_levels, by dataset.levelColumns
-	points  []cell // ledger points of its program year by month and source, ordered
-	models  []cell // ledger points of its program year by business model, ordered
-	tables  [][]row
-	denials int32
-}
-
-// row is one table row by its columns; nil = SQL NULL.
-type row []*string
-
-// cell is a sum of ledger points, in hundredths: of a month (index into
-// monthNames) and a source or business model (key, into sourceNames or
-// modelNames).
-type cell struct {
-	month uint16
-	key   uint16
-	v     int64
-}
-
 // record is one row of a table, by column; nil = SQL NULL. Pages and the
 // API get rows as records.
 type record map[string]*string
 
 // partnerTables are the tables whose rows a partner page lists, in the
-// order of partner.tables, with the order of each partner's rows.
+// order of dataset.tables, with the order of each partner's rows.
 var partnerTables = []struct {
 	name, order string
 	optional    bool // RULES.md sections 14 and 15: only when the rulebook has them
@@ -132,46 +110,28 @@ const (
 	tBenefits
 )
 
-func (p *partner) get(d *dataset, col string) string {
-	return str(p.val(d, col))
-}
-
-func (p *partner) val(d *dataset, col string) *string {
-	if j, ok := d.levelColumn[col]; ok {
-		return p.fields[j]
+// partner is the index of the partner with this id, -1 if the snapshot
+// has none.
+func (d *dataset) partner(id string) int {
+	if i, ok := d.index[id]; ok {
+		return int(i)
 	}
-	return nil
+	return -1
 }
 
-// field is a column of a partnerTables row ("" for NULL or no such column).
-func (d *dataset) field(t int, r row, col string) string {
-	if j := slices.Index(d.tableColumns[t], col); j >= 0 {
-		return str(r[j])
-	}
-	return ""
-}
+// get is partner p's value of a partner_levels column, "" for NULL.
+func (d *dataset) get(p int, col string) string { return d.levelRows.text(p, col) }
 
-// records gives a partner's rows of table t as records.
-func (d *dataset) records(t int, rows []row) []record {
-	if rows == nil {
+// val is partner p's value of a partner_levels column, nil for NULL.
+func (d *dataset) val(p int, col string) *string { return d.levelRows.get(p, d.levelRows.col(col)) }
+
+// records gives partner p's rows of partnerTables[t] (none when the
+// snapshot lacks the optional table).
+func (d *dataset) records(t, p int) []record {
+	if d.tables[t] == nil {
 		return nil
 	}
-	out := make([]record, len(rows))
-	for i, r := range rows {
-		rec := make(record, len(r))
-		for j, c := range d.tableColumns[t] {
-			rec[c] = r[j]
-		}
-		out[i] = rec
-	}
-	return out
-}
-
-func (d *dataset) partner(id string) *partner {
-	if i, ok := d.index[id]; ok {
-		return &d.partners[i]
-	}
-	return nil
+	return d.tables[t].records(p)
 }
 
 // sourceOrder is how sources are listed: the ledger's, then any other.
@@ -213,18 +173,12 @@ func (d *dataset) query(ctx context.Context, q string, args ...any) (*lake.Resul
 	return r, nil
 }
 
-// each streams q's rows to fn (the row slice is reused), with the index of
-// each column by name.
-func (d *dataset) each(ctx context.Context, q string, fn func(col map[string]int, r []lake.Value) error) error {
+// each streams q's rows to fn, with the columns (the row slice is reused).
+func (d *dataset) each(ctx context.Context, q string, args []any, fn func(cs []lake.Column, r []lake.Value) error) error {
 	d.queryMu.Lock()
 	defer d.queryMu.Unlock()
-	var col map[string]int
-	err := d.snap.Each(ctx, q, nil, func(cs []lake.Column) {
-		col = make(map[string]int, len(cs))
-		for i, c := range cs {
-			col[c.Name] = i
-		}
-	}, func(r []lake.Value) error { return fn(col, r) })
+	var cols []lake.Column
+	err := d.snap.Each(ctx, q, args, func(cs []lake.Column) { cols = cs }, func(r []lake.Value) error { return fn(cols, r) })
 	if err != nil {
 		return fmt.Errorf("serve: snapshot as of %s: %w", d.asOf, err)
 	}
@@ -248,35 +202,37 @@ func (d *dataset) load(ctx context.Context) error {
 		return err
 	}
 	d.hasBusinessModel = slices.Contains(d.ledgerColumns, "business_model")
-	in := &interner{}
 
-	// partner_levels: one row per partner, its columns as they come.
+	// partner_levels: one row per partner, in id order.
+	n, err := d.count(ctx, "SELECT count(*) FROM partner_levels")
+	if err != nil {
+		return err
+	}
 	years := map[string]int{}
-	err = d.each(ctx, "SELECT * FROM partner_levels ORDER BY partner_id", func(col map[string]int, r []lake.Value) error {
-		if d.levelColumns == nil {
-			d.levelColumns = make([]string, len(col))
-			for c, i := range col {
-				d.levelColumns[i] = c
-			}
-			d.levelColumn = col
-			in.columns(len(col))
+	err = d.each(ctx, "SELECT * FROM partner_levels ORDER BY partner_id", nil, func(cs []lake.Column, r []lake.Value) error {
+		if d.levelRows == nil {
+			d.levelRows = newTable(cs, -1, n)
 		}
-		id := r[col["partner_id"]]
+		id := r[d.levelRows.col("partner_id")]
 		if id.Null {
-			return nil
+			return fmt.Errorf("partner_levels has a row without partner_id")
 		}
 		if _, dup := d.index[id.Text]; dup {
 			return fmt.Errorf("partner_levels has partner %q twice", id.Text)
 		}
-		p := partner{id: id.Text, fields: in.row(r, -1), tables: make([][]row, len(partnerTables))}
-		d.index[p.id] = int32(len(d.partners))
-		d.partners = append(d.partners, p)
-		years[p.get(d, "program_year")]++
+		d.index[id.Text] = int32(len(d.ids))
+		d.ids = append(d.ids, id.Text)
+		d.levelRows.add(r, -1)
+		years[r[d.levelRows.col("program_year")].Text]++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if d.levelRows == nil {
+		return fmt.Errorf("serve: the snapshot as of %s has no partner", d.asOf)
+	}
+	d.levelRows.done()
 	for y, n := range years {
 		if n > years[d.programYear] || n == years[d.programYear] && y > d.programYear {
 			d.programYear = y
@@ -286,29 +242,29 @@ func (d *dataset) load(ctx context.Context) error {
 	if err := d.loadThresholds(ctx); err != nil {
 		return err
 	}
-	if err := d.loadPoints(ctx); err != nil {
+	if err := d.loadLedger(ctx); err != nil {
 		return err
 	}
-
-	d.tableColumns = make([][]string, len(partnerTables))
+	d.tables = make([]*table, len(partnerTables))
 	for t, pt := range partnerTables {
 		if pt.optional {
 			if d.optional[pt.name] = d.snap.HasTable(pt.name); !d.optional[pt.name] {
 				continue
 			}
 		}
-		if err := d.loadTable(ctx, t); err != nil {
+		order := "ALL"
+		if pt.order != "ALL" {
+			order = "partner_id, " + pt.order
+		}
+		if d.tables[t], err = d.load1(ctx, "SELECT * FROM "+pt.name, "partner_id", "ORDER BY "+order, "SELECT count(*) FROM "+pt.name); err != nil {
 			return err
 		}
 	}
-	err = d.each(ctx, "SELECT partner_id, count(*) AS n FROM denials GROUP BY ALL", func(_ map[string]int, r []lake.Value) error {
-		if p := d.partner(r[0].Text); p != nil {
-			n, _ := strconv.ParseInt(r[1].Text, 10, 32)
-			p.denials = int32(n)
-		}
-		return nil
-	})
-	if err != nil {
+	dcols := "partner_id, source, source_id, reason"
+	if slices.Contains(d.denialColumns, "detail") {
+		dcols += ", detail"
+	}
+	if d.denials, err = d.load1(ctx, "SELECT "+dcols+" FROM denials", "partner_id", "ORDER BY partner_id, source, source_id, reason", "SELECT count(*) FROM denials"); err != nil {
 		return err
 	}
 	d.levels = d.levelOrder()
@@ -318,11 +274,79 @@ func (d *dataset) load(ctx context.Context) error {
 	return nil
 }
 
+// load1 reads the rows of sel, with partner_id among its columns, into a
+// table grouped by partner (rows of partners without a partner_levels row,
+// enrolled after as_of, are not kept): "sel WHERE idCol BETWEEN ? AND ?
+// tail", for one range of partners after another, tail ordering by
+// partner_id first. The DuckDB driver holds a whole result in memory
+// before the first row, so a range at a time keeps that small. count
+// counts the rows, to size the table.
+func (d *dataset) load1(ctx context.Context, sel, idCol, tail, count string) (*table, error) {
+	n, err := d.count(ctx, count)
+	if err != nil {
+		return nil, err
+	}
+	var t *table
+	id := -1
+	owner := make([]int32, 0, n)
+	q := sel + " WHERE " + idCol + " BETWEEN ? AND ? " + tail
+	for lo := 0; lo < len(d.ids); lo += loadRange {
+		hi := min(lo+loadRange, len(d.ids)) - 1
+		err = d.each(ctx, q, []any{d.ids[lo], d.ids[hi]}, func(cs []lake.Column, r []lake.Value) error {
+			if t == nil {
+				id = slices.IndexFunc(cs, func(c lake.Column) bool { return c.Name == "partner_id" })
+				if id < 0 {
+					return fmt.Errorf("no partner_id in %s", sel)
+				}
+				t = newTable(cs, id, n)
+			}
+			p := d.partner(r[id].Text)
+			if p < 0 {
+				return nil
+			}
+			owner = append(owner, int32(p))
+			t.add(r, id)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if t == nil { // no row: the columns are still listed
+		r, err := d.query(ctx, sel+" LIMIT 0")
+		if err != nil {
+			return nil, err
+		}
+		t = newTable(r.Columns, r.Index("partner_id"), 0)
+	}
+	t.done()
+	t.group(owner, len(d.ids))
+	return t, nil
+}
+
+// loadRange is how many partners' rows load1 reads at a time.
+const loadRange = 4096
+
+func (d *dataset) count(ctx context.Context, q string) (int, error) {
+	r, err := d.query(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+		return 0, fmt.Errorf("serve: %s: no count", q)
+	}
+	n, err := strconv.Atoi(r.Rows[0][0].Text)
+	if err != nil {
+		return 0, fmt.Errorf("serve: %s: %w", q, err)
+	}
+	return n, nil
+}
+
 // loadThresholds reads level_thresholds: each program year's levels,
 // lowest first.
 func (d *dataset) loadThresholds(ctx context.Context) error {
-	return d.each(ctx, "SELECT program_year, level_rank, level_id, good_standing, min_performance_points, min_capability_points FROM level_thresholds ORDER BY program_year, level_rank",
-		func(_ map[string]int, r []lake.Value) error {
+	return d.each(ctx, "SELECT program_year, level_rank, level_id, good_standing, min_performance_points, min_capability_points FROM level_thresholds ORDER BY program_year, level_rank", nil,
+		func(_ []lake.Column, r []lake.Value) error {
 			rank, err := strconv.Atoi(r[1].Text)
 			if err != nil {
 				return fmt.Errorf("level_thresholds: level_rank %q: %w", r[1].Text, err)
@@ -334,89 +358,48 @@ func (d *dataset) loadThresholds(ctx context.Context) error {
 		})
 }
 
-// loadPoints sums each partner's ledger points of its own program year (the
-// one its partner_levels row names: the sums partner_levels adds up) by
-// month and source, and by business model.
-func (d *dataset) loadPoints(ctx context.Context) error {
-	months, sources, models := &names{}, &names{}, &names{}
-	first := ""
-	err := d.each(ctx, `SELECT l.partner_id, strftime(l.earned_on, '%Y-%m') AS month, l.source, sum(l.points) AS points
-		FROM points_ledger l JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year
-		GROUP BY ALL ORDER BY ALL`, func(_ map[string]int, r []lake.Value) error {
-		p := d.partner(r[0].Text)
-		if p == nil {
-			return nil
+// ownYear joins the ledger to the partners' own program year (the one
+// their partner_levels row names, whose points partner_levels adds up).
+const ownYear = " l SEMI JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year"
+
+// loadLedger reads the ledger rows of each partner's own program year, the
+// points detail lists and the summary sums, and the totals by source of
+// its other years.
+func (d *dataset) loadLedger(ctx context.Context) error {
+	cols := []string{"l.partner_id"}
+	for _, c := range ledgerShown {
+		if slices.Contains(d.ledgerColumns, c) {
+			cols = append(cols, "l."+c)
 		}
-		month := r[1].Text
-		p.points = append(p.points, cell{month: months.of(month), key: sources.of(r[2].Text), v: hundredths(r[3].Text)})
-		if p.get(d, "program_year") == d.programYear && (first == "" || month < first) {
-			first = month
-		}
-		return nil
-	})
+	}
+	var err error
+	d.ledger, err = d.load1(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM points_ledger"+ownYear, "l.partner_id",
+		"ORDER BY l.partner_id, l.earned_on, l.source, l.source_id, l.component, l.rule_id NULLS FIRST", "SELECT count(*) FROM points_ledger"+ownYear)
 	if err != nil {
 		return err
+	}
+	other := strings.Replace(ownYear, "SEMI", "ANTI", 1)
+	d.otherYears, err = d.load1(ctx, "SELECT l.partner_id, l.program_year, l.source, sum(l.points) AS points FROM points_ledger"+other, "l.partner_id",
+		"GROUP BY ALL ORDER BY l.partner_id, l.program_year DESC, l.source",
+		"SELECT count(*) FROM (SELECT DISTINCT l.partner_id, l.program_year, l.source FROM points_ledger"+other+")")
+	if err != nil {
+		return err
+	}
+	// The program year's months: from its first ledger month to as_of's.
+	first := ""
+	if on := d.ledger.col("earned_on"); on >= 0 {
+		for p := range d.ids {
+			if d.get(p, "program_year") != d.programYear {
+				continue
+			}
+			for _, i := range d.ledger.rows(p) {
+				if m := str(d.ledger.get(i, on)); m != "" && (first == "" || m[:min(7, len(m))] < first) {
+					first = m[:min(7, len(m))]
+				}
+			}
+		}
 	}
 	d.months = monthRange(first, d.asOf)
-	if d.hasBusinessModel {
-		err = d.each(ctx, `SELECT l.partner_id, coalesce(l.business_model, 'unattributed') AS business_model, sum(l.points) AS points
-			FROM points_ledger l JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year
-			GROUP BY ALL ORDER BY ALL`, func(_ map[string]int, r []lake.Value) error {
-			if p := d.partner(r[0].Text); p != nil {
-				p.models = append(p.models, cell{key: models.of(r[1].Text), v: hundredths(r[2].Text)})
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	for i := range d.partners { // the slices grew by appending: no spare room kept
-		p := &d.partners[i]
-		p.points, p.models = slices.Clip(p.points), slices.Clip(p.models)
-	}
-	d.monthNames, d.sourceNames, d.modelNames = months.list, sources.list, models.list
-	return nil
-}
-
-// loadTable reads the rows of partnerTables[t] into each partner's
-// tables[t] (rows of partners without a partner_levels row, enrolled after
-// as_of, are not shown).
-func (d *dataset) loadTable(ctx context.Context, t int) error {
-	in := &interner{}
-	id := -1
-	var last *partner
-	order := "ALL"
-	if o := partnerTables[t].order; o != "ALL" {
-		order = "partner_id, " + o
-	}
-	err := d.each(ctx, "SELECT * FROM "+partnerTables[t].name+" ORDER BY "+order, func(col map[string]int, r []lake.Value) error {
-		if d.tableColumns[t] == nil {
-			id = col["partner_id"]
-			cols := make([]string, len(col))
-			for c, i := range col {
-				cols[i] = c
-			}
-			d.tableColumns[t] = slices.Delete(cols, id, id+1)
-			in.columns(len(col))
-		}
-		if last == nil || last.id != r[id].Text {
-			if last = d.partner(r[id].Text); last == nil {
-				return nil
-			}
-		}
-		last.tables[t] = append(last.tables[t], in.row(r, id))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if d.tableColumns[t] == nil { // no row: the columns are still listed
-		if d.tableColumns[t], err = d.columns(ctx, partnerTables[t].name); err != nil {
-			return err
-		}
-		d.tableColumns[t] = slices.DeleteFunc(d.tableColumns[t], func(c string) bool { return c == "partner_id" })
-	}
 	return nil
 }
 
@@ -426,83 +409,6 @@ func (d *dataset) columns(ctx context.Context, table string) ([]string, error) {
 		return nil, err
 	}
 	return r.Names(), nil
-}
-
-// interner shares equal values of a column between rows: a column of few
-// distinct values (dates, levels, reasons) is held once. A column that
-// shows more distinct values than internLimit (points, ids) stops being
-// interned, so the table of values stays small.
-type interner struct {
-	cols []map[string]*string
-	full []bool
-}
-
-const internLimit = 1 << 12
-
-func (in *interner) columns(n int) {
-	in.cols = make([]map[string]*string, n)
-	in.full = make([]bool, n)
-}
-
-// row copies r's values but the column skip (-1 for none).
-func (in *interner) row(r []lake.Value, skip int) row {
-	n := len(r)
-	if skip >= 0 {
-		n--
-	}
-	out := make(row, 0, n)
-	for j, v := range r {
-		if j == skip {
-			continue
-		}
-		out = append(out, in.value(j, v))
-	}
-	return out
-}
-
-func (in *interner) value(j int, v lake.Value) *string {
-	if v.Null {
-		return nil
-	}
-	if in.full[j] {
-		s := v.Text
-		return &s
-	}
-	m := in.cols[j]
-	if m == nil {
-		m = map[string]*string{}
-		in.cols[j] = m
-	}
-	if p, ok := m[v.Text]; ok {
-		return p
-	}
-	s := v.Text
-	if len(m) >= internLimit {
-		in.full[j], in.cols[j] = true, nil
-		return &s
-	}
-	m[s] = &s
-	return &s
-}
-
-// names numbers the distinct values of a small vocabulary (months,
-// sources, business models) in the order they come.
-type names struct {
-	list []string
-	m    map[string]uint16
-}
-
-func (n *names) of(s string) uint16 {
-	if i, ok := n.m[s]; ok {
-		return i
-	}
-	if n.m == nil {
-		n.m = map[string]uint16{}
-	}
-	i := uint16(len(n.list))
-	n.m[s] = i
-	n.list = append(n.list, s)
-	return i
 }
 
 // levelOrder is the levels of as_of's program year from level_thresholds,
@@ -522,10 +428,9 @@ func (d *dataset) levelOrder() []string {
 		order = append(order, t.Level)
 	}
 	seen := map[string]bool{}
-	for i := range d.partners {
-		p := &d.partners[i]
+	for p := range d.ids {
 		for _, c := range []string{"level", "earned_level", "baseline_level", "next_level"} {
-			if v := p.get(d, c); v != "" && !slices.Contains(order, v) {
+			if v := d.get(p, c); v != "" && !slices.Contains(order, v) {
 				seen[v] = true
 			}
 		}
@@ -548,8 +453,8 @@ func (d *dataset) threshold(y, level string) (threshold, bool) {
 // year) and those up-leveled above their baseline since.
 func (d *dataset) summarise() {
 	counts := map[string]int{}
-	for i := range d.partners {
-		counts[d.partners[i].get(d, "level")]++
+	for p := range d.ids {
+		counts[d.get(p, "level")]++
 	}
 	for _, l := range d.levels {
 		if counts[l] > 0 {
@@ -559,30 +464,28 @@ func (d *dataset) summarise() {
 	if counts[""] > 0 {
 		d.distribution = append(d.distribution, levelCount{"", counts[""]})
 	}
+	audits, history := d.tables[tAudits], d.tables[tHistory]
 	latestAudit := ""
-	for i := range d.partners {
-		for _, a := range d.partners[i].tables[tAudits] {
-			latestAudit = max(latestAudit, d.field(tAudits, a, "audit_on"))
-		}
+	for i := range audits.n {
+		latestAudit = max(latestAudit, audits.text(i, "audit_on"))
 	}
-	for i := range d.partners {
-		p := &d.partners[i]
-		for _, a := range p.tables[tAudits] {
-			out := d.field(tAudits, a, "outcome")
-			if d.field(tAudits, a, "audit_on") == latestAudit && (out == "promoted" || out == "demoted") {
-				d.movers = append(d.movers, mover{PartnerID: p.id, From: d.field(tAudits, a, "previous_level"), To: d.field(tAudits, a, "level_after"),
-					How: out + " at the audit of " + d.field(tAudits, a, "program_year"), On: latestAudit})
+	for p, id := range d.ids {
+		for _, a := range audits.rows(p) {
+			out := audits.text(a, "outcome")
+			if audits.text(a, "audit_on") == latestAudit && (out == "promoted" || out == "demoted") {
+				d.movers = append(d.movers, mover{PartnerID: id, From: audits.text(a, "previous_level"), To: audits.text(a, "level_after"),
+					How: out + " at the audit of " + audits.text(a, "program_year"), On: latestAudit})
 			}
 		}
-		level, base := p.get(d, "level"), p.get(d, "baseline_level")
+		level, base := d.get(p, "level"), d.get(p, "baseline_level")
 		if d.rank(level) > d.rank(base) && base != "" {
 			on := ""
-			for _, h := range p.tables[tHistory] {
-				if d.field(tHistory, h, "level") == level && d.field(tHistory, h, "valid_to") == "" {
-					on = d.field(tHistory, h, "valid_from")
+			for _, h := range history.rows(p) {
+				if history.text(h, "level") == level && history.text(h, "valid_to") == "" {
+					on = history.text(h, "valid_from")
 				}
 			}
-			d.movers = append(d.movers, mover{PartnerID: p.id, From: base, To: level, How: "up-leveled during the year", On: on})
+			d.movers = append(d.movers, mover{PartnerID: id, From: base, To: level, How: "up-leveled during the year", On: on})
 		}
 	}
 	slices.SortStableFunc(d.movers, func(a, b mover) int {
@@ -595,9 +498,12 @@ func (d *dataset) rank(level string) int { return slices.Index(d.levels, level) 
 
 // visible lists the ids of the partners the user may see, sorted.
 func (d *dataset) visible(sees func(string) bool, all bool) []string {
+	if all {
+		return d.ids
+	}
 	var out []string
-	for i := range d.partners {
-		if id := d.partners[i].id; all || sees(id) {
+	for _, id := range d.ids {
+		if sees(id) {
 			out = append(out, id)
 		}
 	}

@@ -70,7 +70,7 @@ func (t *tracker) fresh(ctx context.Context) (*dataset, error) {
 	if old != nil {
 		old.retire()
 	}
-	t.log.Info("dashboard: serving snapshot", "as_of", d.asOf, "run_id", d.runID, "partners", len(d.partners))
+	t.log.Info("dashboard: serving snapshot", "as_of", d.asOf, "run_id", d.runID, "partners", len(d.ids))
 	return d, nil
 }
 
