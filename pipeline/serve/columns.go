@@ -351,18 +351,10 @@ func (c *column) hundredths(i int) int64 {
 	return hundredths(str(c.get(i)))
 }
 
-// done drops the spare room of the column's slices, and the dictionary's
-// index, once the column is complete.
+// done drops the dictionary's index once the column is complete. The
+// slices keep their spare room: copying them to their length would touch
+// as much memory again for a moment, and room never written to costs no
+// resident memory.
 func (c *column) done() {
-	c.u8, c.u16, c.bytes = shrink(c.u8), shrink(c.u16), shrink(c.bytes)
-	c.entry, c.start, c.num = shrink(c.entry), shrink(c.start), shrink(c.num)
 	c.code = nil
-}
-
-// shrink copies s into a slice of its length if it holds much spare room.
-func shrink[T any](s []T) []T {
-	if cap(s)-len(s) <= len(s)/16 {
-		return s
-	}
-	return append(make([]T, 0, len(s)), s...)
 }

@@ -454,10 +454,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer s.Close()
 	// The dataset is large and nearly free of pointers, so a collection
-	// costs little: collect at 20% growth rather than Go's default 100%,
+	// costs little: collect at 10% growth rather than Go's default 100%,
 	// which would let the heap reach twice the dataset. GOGC overrides.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(20)
+		debug.SetGCPercent(10)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
