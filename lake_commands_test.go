@@ -132,6 +132,18 @@ func TestLakeCommands(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "reports", "program_year=FY25", "report.html")); err != nil || !strings.Contains(out, "report.html") {
 			t.Errorf("report: %v\n%s", err, out)
 		}
+		// --as-of the latest snapshot's date writes the latest report; a
+		// date with no snapshot is bad usage that names the dates there are.
+		if _, err := tally(t, "report", "--out", dir, "--program-year", "FY25", "--as-of", "2024-06-30"); err != nil {
+			t.Errorf("--as-of the latest: %v", err)
+		}
+		_, err = tally(t, "report", "--out", dir, "--program-year", "FY25", "--as-of", "2024-05-31")
+		if jobs.ExitCode(err) != jobs.ExitUsage || !strings.Contains(err.Error(), "no snapshot as of 2024-05-31") || !strings.Contains(err.Error(), "2024-06-30") {
+			t.Errorf("--as-of with no snapshot: %v (exit %d), want exit %d naming the snapshots there are", err, jobs.ExitCode(err), jobs.ExitUsage)
+		}
+		if _, err := tally(t, "report", "--out", dir, "--program-year", "FY25", "--as-of", "2024-13-01"); jobs.ExitCode(err) != jobs.ExitUsage {
+			t.Errorf("--as-of not a date: %v (exit %d)", err, jobs.ExitCode(err))
+		}
 	})
 	t.Run("simulate", func(t *testing.T) {
 		out, err := tally(t, "simulate", "--out", dir, "--rulebook", "fixtures/rulebook.yaml", "--format", "json")

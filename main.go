@@ -358,12 +358,14 @@ func notBuilt(name string) func(*cobra.Command, []string) error {
 func reportCommand() *cobra.Command {
 	var o jobs.ReportOptions
 	c := &cobra.Command{
-		Use:   "report --program-year ID [--out DIR]",
+		Use:   "report --program-year ID [--as-of DATE] [--out DIR]",
 		Short: "The program-year report (HTML and CSV) from the published lake",
 		Long: `report reads the lake's latest snapshot (and, for the start of the year, the
 snapshot closest to the year's first day) and writes
 DIR/reports/program_year=ID/report.html, one self-contained page that opens
-offline, and one CSV file per section beside it.`,
+offline, and one CSV file per section beside it. With --as-of DATE it reads
+the snapshot as of DATE instead and, when that is not the latest, writes
+DIR/reports/as_of=DATE/program_year=ID/; a DATE with no snapshot exits 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger()
@@ -388,6 +390,7 @@ offline, and one CSV file per section beside it.`,
 		},
 	}
 	c.Flags().StringVar(&o.ProgramYear, "program-year", "", "program year id, e.g. FY25 (required)")
+	c.Flags().StringVar(&o.AsOf, "as-of", "", "the snapshot to report from, YYYY-MM-DD (default: the latest)")
 	c.Flags().StringVar(&o.Out, "out", "output", "the lake directory")
 	_ = c.MarkFlagRequired("program-year")
 	return c
@@ -541,8 +544,9 @@ func simulateCommand() *cobra.Command {
 		Long: `simulate recomputes the inputs of a published snapshot (the raw version its
 manifest names) under a draft rulebook in a scratch database and compares the draft's levels with the published snapshot
 for the same as_of: a from-level x to-level matrix, the partners who move
-with their figures, and the points by program year and source. Nothing in
-the lake changes.
+with their figures and what moved each (the thresholds the draft changes,
+against the rules the snapshot holds), and the points by program year and
+source. Nothing in the lake changes.
 
 --format csv prints the movers; --csv-dir DIR also writes matrix.csv,
 movers.csv and points_by_source.csv there.`,
@@ -642,10 +646,10 @@ func printSimulation(w io.Writer, s *jobs.Simulation) {
 		fmt.Fprintln(w, "no partner changes level")
 	} else {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "partner\tmove\tpublished\tdraft\tperformance (published -> draft)\tcapability (published -> draft)")
+		fmt.Fprintln(tw, "partner\tmove\tpublished\tdraft\tperformance (published -> draft)\tcapability (published -> draft)\tbecause")
 		for _, m := range s.Movers {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s -> %s\t%s -> %s\n", m.PartnerID, m.Direction, name(m.PublishedLevel), name(m.DraftLevel),
-				m.PublishedPerformance, m.DraftPerformance, m.PublishedCapability, m.DraftCapability)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s -> %s\t%s -> %s\t%s\n", m.PartnerID, m.Direction, name(m.PublishedLevel), name(m.DraftLevel),
+				m.PublishedPerformance, m.DraftPerformance, m.PublishedCapability, m.DraftCapability, strings.Join(m.Because, "; "))
 		}
 		tw.Flush()
 	}

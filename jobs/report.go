@@ -18,6 +18,7 @@ import (
 // ReportOptions are the flags of `tally report`.
 type ReportOptions struct {
 	ProgramYear string
+	AsOf        string // "" = the latest snapshot
 	Out         string // the lake
 	Logger      *slog.Logger
 }
@@ -33,13 +34,21 @@ type ReportResult struct {
 }
 
 // Report writes the program-year report under <lake>/reports/program_year=ID/
-// from the latest snapshot (and an older one for the start of the year).
+// from the latest snapshot (and an older one for the start of the year);
+// with AsOf naming another snapshot, under
+// <lake>/reports/as_of=DATE/program_year=ID/. A date with no snapshot is
+// bad usage.
 func Report(ctx context.Context, o ReportOptions) (*ReportResult, error) {
 	log := logger(o.Logger)
 	if o.ProgramYear == "" {
 		return nil, fmt.Errorf("--program-year is required: %w", ErrUsage)
 	}
-	r, err := readAgain(ctx, func() (*report.Report, error) { return report.Build(ctx, o.Out, o.ProgramYear) })
+	if o.AsOf != "" {
+		if _, err := ParseDate("as-of", o.AsOf); err != nil {
+			return nil, err
+		}
+	}
+	r, err := readAgain(ctx, func() (*report.Report, error) { return report.Build(ctx, o.Out, o.ProgramYear, o.AsOf) })
 	if err != nil {
 		return nil, lakeError(err)
 	}
@@ -50,9 +59,9 @@ func Report(ctx context.Context, o ReportOptions) (*ReportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Info("report written", "program_year", r.ProgramYear, "as_of", r.AsOf, "dir", report.Dir(o.Out, r.ProgramYear))
+	log.Info("report written", "program_year", r.ProgramYear, "as_of", r.AsOf, "dir", r.Dir(o.Out))
 	return &ReportResult{ProgramYear: r.ProgramYear, AsOf: r.AsOf, StartAsOf: r.StartAsOf,
-		Dir: report.Dir(o.Out, r.ProgramYear), Files: files, Notes: r.Notes}, nil
+		Dir: r.Dir(o.Out), Files: files, Notes: r.Notes}, nil
 }
 
 // ExplainOptions are the flags of `tally explain`.
@@ -140,7 +149,7 @@ func lakeError(err error) error {
 	switch {
 	case errors.Is(err, publish.ErrNoSnapshot):
 		return fmt.Errorf("%w (publish one with `tally run`, or pass --out for another lake)", err)
-	case errors.Is(err, report.ErrUnknownYear):
+	case errors.Is(err, report.ErrUnknownYear), errors.Is(err, report.ErrUnknownSnapshot):
 		return fmt.Errorf("%w: %w", err, ErrUsage)
 	}
 	return err

@@ -60,7 +60,7 @@ func TestQuery(t *testing.T) {
 		"CREATE TABLE t AS SELECT 1 AS a; COPY t TO '" + filepath.Join(outside, "t.csv") + "'",
 		"ATTACH '" + filepath.Join(outside, "x.duckdb") + "' AS x",
 		"SELECT * FROM read_csv('/etc/passwd')",
-		"SELECT * FROM read_parquet('" + filepath.Join(dir, "raw", "bookings", "bookings.parquet") + "')",
+		"SELECT * FROM read_parquet('" + filepath.Join(dir, "raw", "rejects", "rejects.parquet") + "')",
 		"SET enable_external_access = true",
 	} {
 		if _, err := jobs.Query(ctx, jobs.QueryOptions{Out: dir, SQL: q}); err == nil {

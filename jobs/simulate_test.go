@@ -85,6 +85,18 @@ func TestSimulateLowerSelectThreshold(t *testing.T) {
 			m.PublishedCapability != m.DraftCapability {
 			t.Errorf("mover %+v", m)
 		}
+		// and it is named as what moved the partner, in the year whose
+		// thresholds apply
+		because := strings.Join(m.Because, "; ")
+		if !strings.Contains(because, "select min_performance_points 900 -> 300") && !strings.Contains(because, "select min_capability_points 100 -> 0") {
+			t.Errorf("%s moved by %q, want the select threshold named", m.PartnerID, because)
+		}
+		if m.PublishedEarned != m.DraftEarned && !strings.Contains(because, sim.ProgramYear+" select") {
+			t.Errorf("%s earned %s -> %s, moved by %q: want %s's select threshold", m.PartnerID, m.PublishedEarned, m.DraftEarned, because, sim.ProgramYear)
+		}
+		if strings.Contains(because, "performance points") || strings.Contains(because, "another rule") {
+			t.Errorf("%s: a threshold change said to change points or another rule: %q", m.PartnerID, because)
+		}
 	}
 	for _, p := range sim.Points {
 		if p.Difference != "0.00" {
@@ -128,5 +140,120 @@ func TestSimulateRefusesBadDraft(t *testing.T) {
 	}
 	if _, err := jobs.Simulate(context.Background(), jobs.SimulateOptions{Rulebook: draftRulebook(t, "", ""), Out: t.TempDir()}); err == nil {
 		t.Error("simulate on an empty lake answered")
+	}
+}
+
+// TestSimulateNamesPointChanges: a draft that changes a multiplier and no
+// threshold moves partners by their points; each mover says so, with its
+// points before and after, and names no threshold.
+func TestSimulateNamesPointChanges(t *testing.T) {
+	dir := freshLake(t)
+	sim := simulate(t, dir, draftRulebook(t, "{id: saas_subscription, bonus: 0.50", "{id: saas_subscription, bonus: 5.00"))
+	if sim.Up == 0 {
+		t.Fatalf("a tenfold multiplier moves nobody up: %+v", sim.Matrix)
+	}
+	for _, m := range sim.Movers {
+		because := strings.Join(m.Because, "; ")
+		want := "performance points " + m.PublishedPerformance + " -> " + m.DraftPerformance
+		if m.PublishedPerformance != m.DraftPerformance && !strings.Contains(because, want) {
+			t.Errorf("%s moved by %q, want %q", m.PartnerID, because, want)
+		}
+		if strings.Contains(because, "min_performance_points") || strings.Contains(because, "min_capability_points") {
+			t.Errorf("%s: a threshold named though none changed: %q", m.PartnerID, because)
+		}
+	}
+}
+
+// stripRaw rewrites a snapshot's manifest as a lake written before raw
+// versions had it: no raw version named.
+func stripRaw(t *testing.T, snapshot string) {
+	t.Helper()
+	p := filepath.Join(snapshot, "manifest.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "raw")
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// formerRaw makes raw/ as a lake written before raw versions had it: the
+// latest run's tables as directories raw/<table>, no versions.
+func formerRaw(t *testing.T, lake string) {
+	t.Helper()
+	raw := filepath.Join(lake, "raw")
+	entries, err := os.ReadDir(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(raw, e.Name())
+		if e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(p, os.DirFS(target)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "run=") {
+			if err := os.RemoveAll(filepath.Join(raw, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestSimulateWarnsOnlyWhenInputsDiffer: on a snapshot whose manifest
+// names no raw version, simulate reads raw/ (the latest run's inputs) and
+// warns that they are not the snapshot's only when they really differ
+// from the snapshot's, by the manifests' input hashes.
+func TestSimulateWarnsOnlyWhenInputsDiffer(t *testing.T) {
+	for _, c := range []struct {
+		name, drop string
+		warn       bool
+	}{{"same inputs", "", false}, {"a booking fewer", "B001001,", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			lake := t.TempDir()
+			latest := runAt(t, copyLanding(t, ""), "2024-06-30", lake, 0)
+			older := runAt(t, copyLanding(t, c.drop), "2024-03-31", lake, 0)
+			stripRaw(t, latest.Snapshot)
+			stripRaw(t, older.Snapshot)
+			formerRaw(t, lake)
+			sim, err := jobs.Simulate(context.Background(), jobs.SimulateOptions{Rulebook: "../fixtures/rulebook.yaml", AsOf: "2024-03-31",
+				Out: lake, DuckDB: engine.Settings{Threads: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(strings.Join(sim.Notes, " "), "differ from those of the run")
+			if warned != c.warn {
+				t.Errorf("warned %v, want %v: notes %q", warned, c.warn, sim.Notes)
+			}
+			// the latest snapshot is compared with its own inputs: no warning
+			sim, err = jobs.Simulate(context.Background(), jobs.SimulateOptions{Rulebook: "../fixtures/rulebook.yaml",
+				Out: lake, DuckDB: engine.Settings{Threads: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sim.Notes) > 0 {
+				t.Errorf("the latest snapshot: notes %q", sim.Notes)
+			}
+		})
 	}
 }

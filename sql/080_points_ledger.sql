@@ -1,8 +1,9 @@
 -- materialize: view
 -- publish: partner_id, earned_on, source, source_id, component, rule_id
--- RULES.md sections 2-4 and 12 (CONTRACT.md points_ledger): every
+-- RULES.md sections 2-4, 12 and 13 (CONTRACT.md points_ledger): every
 -- point-earning row. Its key is (source, source_id, component, rule_id): a
--- booking's or OEM credit's rows by component (rule_id: the multiplier), a
+-- booking's or OEM credit's rows by component (rule_id: the multiplier, or
+-- on a cap_release the terminated booking whose room it is), a
 -- lifecycle claim's base row (rule_id: its activity), and an influence award
 -- on the booking it was earned on (source_id: the booking, rule_id: the claim
 -- that earned it). tcv_usd is on base rows only, so a sum of it is the TCV.
@@ -17,7 +18,7 @@ UNION ALL
 SELECT partner_id, program_year, earned_on, source, source_id, 'multiplier', rule_id, business_model, NULL, points
 FROM booking_multipliers
 UNION ALL
-SELECT partner_id, program_year, earned_on, source, source_id, 'perpetual_cap', NULL, business_model, NULL, points
+SELECT partner_id, program_year, earned_on, source, source_id, component, rule_id, business_model, NULL, points
 FROM cap_allocation
 UNION ALL
 SELECT partner_id, program_year, earned_on, source, source_id, 'vendor_termination', NULL, business_model, NULL, points

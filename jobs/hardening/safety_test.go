@@ -301,7 +301,7 @@ func TestQueryStaysInTheLake(t *testing.T) {
 		"SELECT * FROM read_csv('/etc/passwd')",
 		"SELECT * FROM read_text('" + secret + "')",
 		"SELECT * FROM glob('" + outside + "/*')",
-		"SELECT * FROM read_parquet('" + filepath.Join(lake, "raw", "partners", "partners.parquet") + "')",
+		"SELECT * FROM read_parquet('" + filepath.Join(lake, "raw", "rejects", "rejects.parquet") + "')",
 		"SELECT * FROM read_json('" + filepath.Join(snap, "manifest.json") + "')",
 		"SELECT * FROM read_csv('https://example.com/x.csv')",
 		"SELECT * FROM partner_levels); COPY partner_levels TO '" + filepath.Join(outside, "z.csv") + "'; --",

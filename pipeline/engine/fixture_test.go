@@ -252,11 +252,29 @@ func TestChecksCatchTampering(t *testing.T) {
 			[]string{"base_reconciles_to_bookings"}},
 		{"base row's TCV a cent off", `UPDATE booking_events SET tcv_usd = tcv_usd + 0.01 WHERE source_id = 'B1'`,
 			[]string{"base_reconciles_to_bookings"}},
+		{"cap row lost", `DELETE FROM cap_allocation WHERE source_id = 'P2' AND component = 'perpetual_cap'`,
+			[]string{"cap_and_terminations_net"}},
+		{"cap row a cent short", `UPDATE cap_allocation SET points = points + 0.01 WHERE source_id = 'P2' AND component = 'perpetual_cap'`,
+			[]string{"cap_and_terminations_net"}},
+		{"cap release lost", `DELETE FROM cap_allocation WHERE component = 'cap_release'`,
+			[]string{"cap_and_terminations_net"}},
+		{"cap release doubled", `INSERT INTO cap_allocation SELECT * REPLACE ('P1' AS rule_id) FROM cap_allocation WHERE component = 'cap_release'`,
+			[]string{"cap_and_terminations_net"}},
+		{"termination row lost", `DELETE FROM vendor_terminations WHERE source_id = 'T1'`,
+			[]string{"cap_and_terminations_net"}},
+		{"termination row short of the net", `UPDATE vendor_terminations SET points = points + 100 WHERE source_id = 'T1'`,
+			[]string{"cap_and_terminations_net"}},
+		{"cap row on a booking that is not capped", `INSERT INTO cap_allocation SELECT * REPLACE ('B1' AS source_id, 0.00 AS points) FROM cap_allocation WHERE source_id = 'P2' AND component = 'perpetual_cap'`,
+			[]string{"cap_and_terminations_net"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := (&world{}).partner("P1")
 			w.booking("B1", "P1", "2023-05-01", 1000, "term")
 			w.booking("B2", "P1", "2023-05-02", 2005, "term")
+			// T1 holds 300 of the cap until its termination gives it to P2
+			t1 := w.booking("T1", "P1", "2023-05-03", 300_000, "perpetual")
+			t1.Status, t1.TerminatedOn = "vendor_terminated", dp("2023-06-01")
+			w.booking("P2", "P1", "2023-05-04", 400_000, "perpetual")
 			e := w.run(t, "2023-06-30")
 			if _, err := e.DB().Exec(c.tamper); err != nil {
 				t.Fatal(err)

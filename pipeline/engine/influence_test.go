@@ -81,7 +81,9 @@ func TestInfluenceInUSDAndProgramYears(t *testing.T) {
 }
 
 // Section 4: poc and technical_assessment must be approved before work
-// starts, and the completion claim filed within completion_claim_days.
+// starts, and the completion claim filed within completion_claim_days. A
+// claim whose completion is late earns nothing on bookings after the last
+// day it could be filed; what it earned before then stands (section 13).
 func TestInfluenceRetroactiveAndLateClaims(t *testing.T) {
 	w := influenceWorld()
 	retro := claim("RETRO", "SS", "technical_assessment", "2023-03-10")
@@ -95,17 +97,25 @@ func TestInfluenceRetroactiveAndLateClaims(t *testing.T) {
 	w.models[2].BusinessModel = "solution_services"
 	w.influence = []extract.InfluenceClaim{retro, late, ontime, sirRetro}
 	w.acme("B1", "RES", "2023-06-01", 10_000)
+	w.acme("B0", "RES", "2023-05-01", 10_000) // on the last day LATE's completion could be filed
 	l, dn := influenceLedger(t, w, "2023-12-31")
-	equal(t, "ledger", l, []string{"OTHER|ONTIME|B1|base|2023-06-01|10.00"})
+	equal(t, "ledger", l, []string{"OTHER|ONTIME|B0|base|2023-05-01|10.00", "OTHER|ONTIME|B1|base|2023-06-01|10.00",
+		"SS|LATE|B0|base|2023-05-01|10.00"})
 	equal(t, "denials", dn, []string{
+		"OTHER|SIR|earlier_claim_awarded|booking B0",
 		"OTHER|SIR|earlier_claim_awarded|booking B1",
 		"SS|LATE|late_completion_claim|booking B1",
 		"SS|RETRO|retroactive_claim|-",
 	})
+	// as of the last day, before the completion is late, B0's award is the same
+	l, _ = influenceLedger(t, w, "2023-05-01")
+	equal(t, "as of 2023-05-01", l, []string{"OTHER|ONTIME|B0|base|2023-05-01|10.00", "SS|LATE|B0|base|2023-05-01|10.00"})
 }
 
 // Section 4: only non-transacting partners registered in solution_services
-// on the booking date earn influence.
+// on the booking date earn influence. A partner that transacts the deal
+// earns nothing on it from the day it first transacts; an award earned
+// before that day stands (section 13: a later fact rewrites no earlier row).
 func TestInfluenceOnlyNonTransactingServicesPartners(t *testing.T) {
 	w := influenceWorld()
 	w.partner("SS2").partner("SS3")
@@ -120,12 +130,11 @@ func TestInfluenceOnlyNonTransactingServicesPartners(t *testing.T) {
 	b.ContractPartnerIDs = []string{"SS2"}
 	w.acme("B-SS", "SS", "2023-07-01", 1000)
 	l, dn := influenceLedger(t, w, "2023-12-31")
-	equal(t, "ledger", l, []string{"SS3|OK|B-SS|base|2023-07-01|1.00", "SS3|OK|B1|base|2023-06-01|1.00"})
+	equal(t, "ledger", l, []string{"SS|SELF|B1|base|2023-06-01|1.00", "SS3|OK|B-SS|base|2023-07-01|1.00", "SS3|OK|B1|base|2023-06-01|1.00"})
 	equal(t, "denials", dn, []string{
 		"OTHER|RESELL|not_solution_services|booking B-SS",
 		"OTHER|RESELL|not_solution_services|booking B1",
 		"SS|SELF|transacting_partner|booking B-SS",
-		"SS|SELF|transacting_partner|booking B1",
 		"SS2|NAMED|transacting_partner|booking B-SS",
 		"SS2|NAMED|transacting_partner|booking B1",
 	})

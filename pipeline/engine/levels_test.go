@@ -142,7 +142,7 @@ func TestUpLevelledMidYearKeepsLevelAfterCapabilityExpires(t *testing.T) {
 	}
 	e := w.run(t, "2023-10-01")
 	equal(t, "history", history(t, e, "P1"), []string{
-		"community|2020-01-01|2023-04-30|earned",
+		"community|2023-03-20|2023-04-30|migration",
 		"select|2023-05-01|NULL|earned",
 	})
 }
@@ -197,7 +197,7 @@ func TestRemediationReinstatedWithin90Days(t *testing.T) {
 		"FY24|2024-03-04|select|select|remediation|community|2024-06-02|NULL|2024-04-10|NULL",
 	})
 	equal(t, "history", history(t, e, "P1"), []string{
-		"community|2020-01-01|2023-04-30|earned",
+		"community|2023-03-20|2023-04-30|migration",
 		"select|2023-05-01|2024-03-03|earned",
 		"community|2024-03-04|2024-04-09|remediation",
 		"select|2024-04-10|NULL|reinstated",
@@ -325,7 +325,6 @@ func TestMigrationWithAndWithoutProtection(t *testing.T) {
 		}
 	}
 	equal(t, "PA history", history(t, e, "PA"), []string{
-		"community|2020-01-01|2023-03-19|earned",
 		"premier|2023-03-20|NULL|migration",
 	})
 	checksPass(t, e)
@@ -466,12 +465,12 @@ func TestLevelHistoryAcrossAnAudit(t *testing.T) {
 	w := selectInFY24("P1") // nothing in FY25
 	e := w.run(t, "2025-03-02")
 	equal(t, "before", history(t, e, "P1"), []string{
-		"community|2020-01-01|2023-04-30|earned",
+		"community|2023-03-20|2023-04-30|migration",
 		"select|2023-05-01|NULL|earned",
 	})
 	e = w.run(t, "2025-03-03")
 	equal(t, "after", history(t, e, "P1"), []string{
-		"community|2020-01-01|2023-04-30|earned",
+		"community|2023-03-20|2023-04-30|migration",
 		"select|2023-05-01|2025-03-02|earned",
 		"community|2025-03-03|NULL|audit",
 	})
@@ -640,5 +639,90 @@ func TestEarnedLevelAtTheHighestRanks(t *testing.T) {
 	e := w.run(t, "2023-06-30")
 	equal(t, "levels", rows(t, e, `SELECT partner_id, earned_level, level FROM partner_levels ORDER BY partner_id`),
 		[]string{"MS|l62|l62", "SC|l63|l63"})
+	checksPass(t, e)
+}
+
+// Section 11: the audit judges the points earned on or before ends_on. B1's
+// termination on 2024-02-20, after FY24 ended, lowers FY24's total (a row of
+// FY24 dated 2024-02-20) but not its audit; between ends_on and audit_on the
+// baseline is the level held on ends_on, whatever the reversal did.
+func TestAuditJudgesPointsUpToEndsOn(t *testing.T) {
+	w := selectInFY24("P1")
+	w.bookings[0].Status, w.bookings[0].TerminatedOn = "vendor_terminated", dp("2024-02-20")
+	e := w.run(t, "2024-02-25")
+	if got := level(t, e, "P1"); got != "select earned=community baseline=select" {
+		t.Errorf("between ends_on and the audit: %s", got)
+	}
+	e = w.run(t, "2024-03-04")
+	equal(t, "FY24 total", rows(t, e, `SELECT program_year, max(earned_on)::VARCHAR, sum(points)::VARCHAR FROM points_ledger GROUP BY ALL`),
+		[]string{"FY24|2024-02-20|0.00"})
+	equal(t, "audit", audited(t, e, "P1"), []string{
+		"FY24|2024-03-04|select|select|retained|select|NULL|NULL|NULL|NULL",
+	})
+	checksPass(t, e)
+	// the same booking reversed on ends_on itself counts at the audit
+	w.bookings[0].TerminatedOn = dp("2024-02-02")
+	e = w.run(t, "2024-03-04")
+	equal(t, "reversed on ends_on", audited(t, e, "P1"), []string{
+		"FY24|2024-03-04|select|community|demoted|community|NULL|NULL|NULL|NULL",
+	})
+}
+
+// Section 11: the level in the new program starts at the migration. The
+// level_history of a partner enrolled before migration.on begins with a
+// `migration` row on migration.on (the level it was placed at, also when it
+// held that level before); a partner enrolled after it starts on
+// enrolled_on. Before the migration has happened, the history is the one
+// the rules give up to as_of.
+func TestLevelHistoryStartsAtTheMigration(t *testing.T) {
+	w := (&world{}).partner("OLD").partner("UP")
+	w.capability("UP", "SC1", "solution_competency", "2022-06-01", "")
+	w.booking("B1", "UP", "2022-09-01", 900_000, "term") // FY23: select, earned in FY23 already
+	w.partnerOn("NEW", "2023-05-01")
+	e := w.run(t, "2023-06-30")
+	equal(t, "OLD", history(t, e, "OLD"), []string{"community|2023-03-20|NULL|migration"})
+	equal(t, "UP", history(t, e, "UP"), []string{"select|2023-03-20|NULL|migration"})
+	equal(t, "NEW", history(t, e, "NEW"), []string{"community|2023-05-01|NULL|earned"})
+	checksPass(t, e)
+	e = w.run(t, "2023-03-19")
+	equal(t, "UP before the migration", history(t, e, "UP"), []string{
+		"community|2020-01-01|2022-08-31|earned",
+		"select|2022-09-01|NULL|earned",
+	})
+	checksPass(t, e)
+}
+
+// Section 11: a partner whose terminated_on (partners) is D earns nothing on
+// or after D (bookings, OEM credits, lifecycle claims, cap releases) and is
+// not audited after it; the vendor termination of a booking it earned
+// before D still reverses that booking.
+func TestPartnerTerminatedOnEarnsNothingFromThatDay(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.partners[0].TerminatedOn = dp("2024-01-15")
+	w.booking("B1", "P1", "2023-05-01", 500_000, "perpetual")
+	t2 := w.booking("T2", "P1", "2023-06-01", 100_000, "perpetual") // fully capped
+	t2.Status, t2.TerminatedOn = "vendor_terminated", dp("2024-01-20")
+	v := w.booking("V1", "P1", "2023-04-01", 100_000, "perpetual") // frees 100 after the end: no release
+	v.Status, v.TerminatedOn = "vendor_terminated", dp("2024-01-20")
+	w.booking("LAST", "P1", "2024-01-14", 1000, "term")
+	w.booking("ON", "P1", "2024-01-15", 1000, "term")
+	w.oem = append(w.oem, extract.OEMCredit{CreditID: "O1", OEMPartnerID: "OEM1", PartnerID: "P1", CustomerID: "C1",
+		Solution: "vcf", BookedOn: d("2024-01-10"), ReportedOn: d("2024-01-15"), TCV: usd(1000), Currency: "USD",
+		LicenseType: "term", Tags: []string{}})
+	w.lifecycle = []extract.LifecycleClaim{{ClaimID: "L1", PartnerID: "P1", Activity: "poc", Status: "approved", ApprovedOn: dp("2024-01-15")}}
+	e := w.run(t, "2024-06-30")
+	equal(t, "ledger", ledger(t, e, "P1"), []string{
+		"V1|base|-|100.00",
+		"B1|base|-|500.00", "B1|perpetual_cap|-|-100.00",
+		"T2|base|-|100.00", "T2|perpetual_cap|-|-100.00",
+		"LAST|base|-|1.00",
+		"T2|vendor_termination|-|0.00", "V1|vendor_termination|-|-100.00",
+	})
+	equal(t, "denials", rows(t, e, `SELECT source_id, reason FROM denials ORDER BY ALL`), []string{
+		"L1|partner_terminated", "O1|partner_terminated", "ON|partner_terminated",
+	})
+	equal(t, "no audit after it", audited(t, e, "P1"), nil)
+	equal(t, "level", rows(t, e, `SELECT level FROM partner_levels`), []string{"terminated"})
+	equal(t, "history", history(t, e, "P1")[1:], []string{"terminated|2024-01-15|NULL|terminated"})
 	checksPass(t, e)
 }

@@ -148,9 +148,10 @@ func TestOverrideLeavesEarlierYearUnchanged(t *testing.T) {
 	equal(t, "ledger", ledger(t, e, "P1"), []string{"FY26|base|-|400.00", "FY27|base|-|400.00", "FY27|perpetual_cap|-|-150.00"})
 }
 
-// Section 2: a vendor termination on or before as_of cancels base and
-// multiplier rows (in the booking's year, on terminated_on) and takes no
-// part in the cap; a customer termination keeps the points.
+// Sections 2 and 13: a vendor termination on or before as_of reverses the
+// booking's net points (in the booking's year, on terminated_on); a
+// customer termination keeps the points. The termination changes nothing
+// dated before it: C1 keeps its cap row and gets the room back on the day.
 func TestTerminations(t *testing.T) {
 	w := (&world{}).partner("P1")
 	v := w.booking("V1", "P1", "2023-03-01", 400_000, "perpetual")
@@ -166,12 +167,93 @@ func TestTerminations(t *testing.T) {
 		"V1|base|-|400.00", "S1|base|-|1.00", "S1|multiplier|saas_subscription|0.50",
 		"C1|base|-|200.00", "C1|perpetual_cap|-|-100.00", "S1|vendor_termination|-|-1.50",
 	})
-	// After it: V1 is reversed in FY24 and C1 is no longer capped.
+	// After it: V1 is reversed in FY24, and the room it held goes back to C1
+	// on that day, in FY24 too.
 	e = w.run(t, "2024-06-30")
-	equal(t, "2024-06-30", rows(t, e, `SELECT source_id, component, program_year, earned_on::VARCHAR, points::VARCHAR FROM points_ledger
+	equal(t, "2024-06-30", rows(t, e, `SELECT source_id, component, coalesce(rule_id, '-'), program_year, earned_on::VARCHAR, points::VARCHAR FROM points_ledger
 		WHERE source_id IN ('V1', 'C1') ORDER BY earned_on, source_id, component`), []string{
-		"V1|base|FY24|2023-03-01|400.00", "C1|base|FY24|2023-04-01|200.00", "V1|vendor_termination|FY24|2024-03-15|-400.00",
+		"V1|base|-|FY24|2023-03-01|400.00", "C1|base|-|FY24|2023-04-01|200.00", "C1|perpetual_cap|-|FY24|2023-04-01|-100.00",
+		"C1|cap_release|V1|FY24|2024-03-15|100.00", "V1|vendor_termination|-|FY24|2024-03-15|-400.00",
 	})
+}
+
+// Section 13, the case of issue 24: a termination on 2023-09-01 used to
+// re-allocate the cap of May (V3's -200 became -100 in later snapshots).
+// Now every row of the 2023-06-01 snapshot is in the 2023-10-01 one
+// unchanged, and the room T1 held comes back to V3 as a cap_release on
+// 2023-09-01.
+func TestTerminationLeavesEarlierCapRowsUnchanged(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("X1", "P1", "2023-02-10", 300_000, "perpetual")
+	t1 := w.booking("T1", "P1", "2023-03-01", 100_000, "perpetual")
+	t1.Status, t1.TerminatedOn = "vendor_terminated", dp("2023-09-01")
+	w.booking("V3", "P1", "2023-05-01", 300_000, "perpetual")
+	const q = `SELECT source_id, component, coalesce(rule_id, '-'), program_year, earned_on::VARCHAR, business_model, points::VARCHAR
+		FROM points_ledger ORDER BY earned_on, source_id, component, rule_id`
+	june := rows(t, w.run(t, "2023-06-01"), q)
+	equal(t, "2023-06-01", june, []string{
+		"X1|base|-|FY24|2023-02-10|solution_reseller|300.00",
+		"T1|base|-|FY24|2023-03-01|solution_reseller|100.00",
+		"V3|base|-|FY24|2023-05-01|solution_reseller|300.00",
+		"V3|perpetual_cap|-|FY24|2023-05-01|solution_reseller|-200.00",
+	})
+	e := w.run(t, "2023-10-01")
+	october := rows(t, e, q)
+	equal(t, "2023-10-01", october, append(slices.Clone(june),
+		"T1|vendor_termination|-|FY24|2023-09-01|solution_reseller|-100.00",
+		"V3|cap_release|T1|FY24|2023-09-01|solution_reseller|100.00",
+	))
+	equal(t, "points", rows(t, e, `SELECT booking_points::VARCHAR FROM partner_levels`), []string{"500.00"})
+	checksPass(t, e)
+}
+
+// Sections 11 and 13, the decisions on the cap in time: an OEM credit takes
+// its place by reported_on; a day's bookings are allocated before that
+// day's terminations take effect (S, booked on the day T1 and T2 are
+// terminated, loses its points to the cap and gets them back that day);
+// several terminations take effect in allocation order, each with its own
+// release rows (T1's room goes to O1 and T2 first, then T2's, with what it
+// got back from T1, to C and S); a terminated booking that was capped
+// frees only what it still held (T3 nets 0, frees nothing); a booking
+// earned later is capped against the room as it is then (L).
+func TestCapReleaseOrder(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("A", "P1", "2023-03-01", 200_000, "perpetual")
+	t1 := w.booking("T1", "P1", "2023-04-01", 250_000, "perpetual")
+	t1.Status, t1.TerminatedOn = "vendor_terminated", dp("2023-08-01")
+	w.oem = append(w.oem, extract.OEMCredit{CreditID: "O1", OEMPartnerID: "OEM1", PartnerID: "P1", CustomerID: "C1",
+		Solution: "vcf", BookedOn: d("2023-01-15"), ReportedOn: d("2023-05-01"), TCV: usd(100_000), Currency: "USD",
+		LicenseType: "perpetual", Tags: []string{}})
+	t2 := w.booking("T2", "P1", "2023-06-01", 200_000, "perpetual")
+	t2.Status, t2.TerminatedOn, t2.Tags = "vendor_terminated", dp("2023-08-01"), []string{"new_logo"}
+	w.booking("C", "P1", "2023-07-01", 100_000, "sns_renewal")
+	t3 := w.booking("T3", "P1", "2023-07-15", 40_000, "perpetual")
+	t3.Status, t3.TerminatedOn = "vendor_terminated", dp("2023-07-20")
+	w.booking("S", "P1", "2023-08-01", 80_000, "perpetual_hardware")
+	w.booking("L", "P1", "2023-09-01", 50_000, "perpetual")
+	july := ledger(t, w.run(t, "2023-07-31"), "P1")
+	want := []string{
+		"A|base|-|200.00",
+		"T1|base|-|250.00",
+		"O1|base|-|100.00", "O1|perpetual_cap|-|-50.00",
+		"T2|base|-|200.00", "T2|multiplier|new_logo|40.00", "T2|perpetual_cap|-|-240.00",
+		"C|base|-|100.00", "C|perpetual_cap|-|-100.00",
+		"T3|base|-|40.00", "T3|perpetual_cap|-|-40.00",
+		"T3|vendor_termination|-|0.00",
+	}
+	equal(t, "2023-07-31", july, want)
+	e := w.run(t, "2023-12-31")
+	want = append(want,
+		"C|cap_release|T2|100.00",
+		"O1|cap_release|T1|50.00",
+		"S|base|-|80.00", "S|cap_release|T2|80.00", "S|perpetual_cap|-|-80.00",
+		"T1|vendor_termination|-|-250.00",
+		"T2|cap_release|T1|200.00", "T2|vendor_termination|-|-200.00",
+		"L|base|-|50.00", "L|perpetual_cap|-|-30.00",
+	)
+	equal(t, "2023-12-31", ledger(t, e, "P1"), want)
+	equal(t, "points", rows(t, e, `SELECT booking_points::VARCHAR FROM partner_levels`), []string{"500.00"})
+	checksPass(t, e)
 }
 
 // Section 2: an OEM credit earns on reported_on for a partner in good

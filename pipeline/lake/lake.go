@@ -19,6 +19,11 @@
 //     extension install), extensions are never auto-installed or
 //     auto-loaded, and temp_directory is empty so nothing spills to disk.
 //
+// The inputs the snapshot was computed from, the raw version its manifest
+// names (raw/run=<run id>/), are views in the schema raw (raw.partners,
+// raw.bookings, ...): a reader that needs a partner's name or a booking's
+// solution reads them from the same run, never from a newer one.
+//
 // A Snapshot reads one version: a run may publish the same as_of again
 // while it is open, and a query then fails with ErrSnapshotReplaced rather
 // than answer from the tables of two versions (see Open).
@@ -33,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +61,7 @@ type Snapshot struct {
 	AsOf     string            // YYYY-MM-DD
 	Manifest *publish.Manifest // the snapshot's manifest.json
 	tables   []string
+	inputs   []string            // the raw version's tables, views raw.<name>
 	pinned   []pinnedFile        // the table files, open for the Snapshot's life
 	others   map[string]*os.File // the snapshot's other files (its rulebook.yaml), by name
 
@@ -134,8 +141,12 @@ func open(ctx context.Context, lakeDir, asOf string) (*Snapshot, error) {
 		s.AsOf = strings.TrimPrefix(filepath.Base(dir), "as_of=")
 	}
 	files, err := s.pinFiles(root)
+	var inputs map[string]string
 	if err == nil {
-		err = s.open(ctx, files)
+		inputs, err = s.pinInputs()
+	}
+	if err == nil {
+		err = s.open(ctx, files, inputs)
 	}
 	if err == nil && s.replaced() { // the views may have been bound to another version
 		err = fmt.Errorf("lake: %s: %w", dir, ErrSnapshotReplaced)
@@ -203,6 +214,58 @@ func (s *Snapshot) pinFiles(root *os.Root) (map[string]string, error) {
 	return files, nil
 }
 
+// rawSchema is the schema of the views over the snapshot's inputs.
+const rawSchema = "raw"
+
+// pinInputs opens the table files of the raw version the manifest names
+// (raw/run=<id>/<table>/<table>.parquet; rejects are an output already).
+// A snapshot of a lake written before raw versions, or whose version is
+// gone, has none: its readers say what they leave out.
+func (s *Snapshot) pinInputs() (map[string]string, error) {
+	rel := filepath.FromSlash(s.Manifest.Raw)
+	if rel == "" {
+		return nil, nil
+	}
+	if !filepath.IsLocal(rel) || !strings.HasPrefix(s.Manifest.Raw, "raw/run=") {
+		return nil, fmt.Errorf("lake: manifest raw %q is not a raw version inside the lake", s.Manifest.Raw)
+	}
+	dir := filepath.Join(s.Lake, rel)
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	defer root.Close()
+	entries, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	files := map[string]string{}
+	for _, e := range entries {
+		t := e.Name()
+		if !e.IsDir() || !isName(t) || t == "rejects" {
+			continue
+		}
+		name := filepath.Join(t, t+".parquet")
+		f, err := root.Open(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lake: input %s: %w", t, err)
+		}
+		p := filepath.Join(dir, name)
+		s.pinned = append(s.pinned, pinnedFile{path: p, f: f})
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("lake: input %s: %s is not a regular file", t, p)
+		}
+		files[t] = p
+	}
+	return files, nil
+}
+
 // ReadFile reads one of the snapshot's files that is not a table (its
 // rulebook.yaml), from the version opened; fs.ErrNotExist if the snapshot
 // has none of that name.
@@ -265,7 +328,7 @@ func isName(s string) bool {
 	return true
 }
 
-func (s *Snapshot) open(ctx context.Context, files map[string]string) error {
+func (s *Snapshot) open(ctx context.Context, files, inputs map[string]string) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return fmt.Errorf("lake: open duckdb: %w", err)
@@ -292,9 +355,22 @@ func (s *Snapshot) open(ctx context.Context, files map[string]string) error {
 			return fmt.Errorf("lake: view %s: %w", t, err)
 		}
 	}
-	paths := make([]string, 0, len(files))
+	paths := make([]string, 0, len(files)+len(inputs))
 	for _, t := range s.tables {
 		paths = append(paths, files[t])
+	}
+	if len(inputs) > 0 {
+		if _, err := s.conn.ExecContext(ctx, "CREATE SCHEMA "+rawSchema); err != nil {
+			return fmt.Errorf("lake: schema %s: %w", rawSchema, err)
+		}
+		s.inputs = slices.Sorted(maps.Keys(inputs))
+		for _, t := range s.inputs {
+			stmt := fmt.Sprintf("CREATE VIEW %s.%s AS SELECT * FROM read_parquet(%s, hive_partitioning = false)", rawSchema, ident(t), literal(inputs[t]))
+			if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("lake: view %s.%s: %w", rawSchema, t, err)
+			}
+			paths = append(paths, inputs[t])
+		}
 	}
 	// Order matters: allowed_paths and temp_directory can only be
 	// set while external access is on, and nothing after the lock.
@@ -339,6 +415,14 @@ func (s *Snapshot) Close() error {
 
 // Tables lists the snapshot's tables (views), sorted.
 func (s *Snapshot) Tables() []string { return slices.Clone(s.tables) }
+
+// Inputs lists the tables of the raw version the snapshot was computed
+// from, sorted: each is the view raw.<name>. None when the snapshot names
+// no raw version or it is gone.
+func (s *Snapshot) Inputs() []string { return slices.Clone(s.inputs) }
+
+// HasInput tells whether the snapshot's input table is there as raw.<name>.
+func (s *Snapshot) HasInput(name string) bool { return slices.Contains(s.inputs, name) }
 
 // HasTable tells whether the snapshot has the output table.
 func (s *Snapshot) HasTable(name string) bool { return slices.Contains(s.tables, name) }

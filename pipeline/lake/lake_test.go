@@ -120,7 +120,7 @@ func TestQueryIsReadOnly(t *testing.T) {
 		"LOAD httpfs",
 		"SELECT * FROM read_csv('/etc/passwd')",
 		"SELECT * FROM read_text('" + filepath.Join(s.Dir, "..", "..", "latest") + "')",
-		"SELECT * FROM read_parquet('" + filepath.Join(lakeDir, "raw", "partners", "partners.parquet") + "')",
+		"SELECT * FROM read_parquet('" + filepath.Join(lakeDir, "raw", "rejects", "rejects.parquet") + "')",
 		"SELECT * FROM glob('/etc/*')",
 		"SELECT * FROM read_csv('https://example.com/x.csv')",
 		"SET enable_external_access = true",
@@ -185,7 +185,7 @@ func TestDuckDBLockdown(t *testing.T) {
 		"LOAD httpfs",
 		"SELECT * FROM read_csv('/etc/passwd')",
 		"SELECT * FROM read_json('" + filepath.Join(s.Dir, "manifest.json") + "')",
-		"SELECT * FROM read_parquet('" + filepath.Join(lakeDir, "raw", "partners", "partners.parquet") + "')",
+		"SELECT * FROM read_parquet('" + filepath.Join(lakeDir, "raw", "rejects", "rejects.parquet") + "')",
 		"SET enable_external_access = true",
 		"RESET enable_external_access",
 		"SET allowed_directories = ['/']",
@@ -275,5 +275,66 @@ func TestEachStreamsWhatQueryReturns(t *testing.T) {
 	}
 	if err := s.Each(ctx, "COPY partner_levels TO 'x.csv'", nil, func([]lake.Column) {}, func([]lake.Value) error { return nil }); !errors.Is(err, lake.ErrNotReadOnly) {
 		t.Errorf("COPY: %v", err)
+	}
+}
+
+// TestInputsAreTheSnapshotsRawVersion: the raw version the manifest names
+// is readable as raw.<table>, with the rows the run accepted, and no other
+// file of it.
+func TestInputsAreTheSnapshotsRawVersion(t *testing.T) {
+	s := open(t)
+	if s.Manifest.Raw == "" {
+		t.Fatal("the example snapshot names no raw version")
+	}
+	for _, in := range s.Manifest.Inputs {
+		if !s.HasInput(in.Table) {
+			t.Errorf("no view raw.%s (inputs %v)", in.Table, s.Inputs())
+			continue
+		}
+		r, err := s.Query(context.Background(), "SELECT count(*) FROM raw."+in.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Rows[0][0].Text; got != itoa(in.RowsAccepted) {
+			t.Errorf("raw.%s: %s rows, the manifest accepted %d", in.Table, got, in.RowsAccepted)
+		}
+	}
+	if s.HasInput("rejects") {
+		t.Error("raw.rejects: rejects is an output table, not an input")
+	}
+	rejects := filepath.Join(lakeDir, filepath.FromSlash(s.Manifest.Raw), "rejects", "rejects.parquet")
+	if _, err := s.Query(context.Background(), "SELECT * FROM read_parquet('"+rejects+"')"); err == nil {
+		t.Error("a query read the raw version's rejects, which is not an input")
+	}
+}
+
+// TestNoRawVersion: a snapshot whose manifest names no raw version (a lake
+// written before raw versions) opens with no inputs.
+func TestNoRawVersion(t *testing.T) {
+	dir := t.TempDir()
+	if err := laketest.Publish(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := publish.Latest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := publish.ReadManifest(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, filepath.FromSlash(m.Raw))); err != nil {
+		t.Fatal(err)
+	}
+	s, err := lake.Open(context.Background(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(s.Inputs()) != 0 {
+		t.Errorf("inputs %v of a raw version that is gone", s.Inputs())
+	}
+	if _, err := s.Query(context.Background(), "SELECT count(*) FROM partner_levels"); err != nil {
+		t.Error(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,24 +14,34 @@ import (
 )
 
 // Explanation is why a partner has its points and level on a snapshot's
-// as_of: its partner_levels row, its ledger by program year and source, the
-// check that the ledger adds up to partner_levels, its denials, the
-// thresholds of its level and the next, and its level history.
+// as_of: its partner_levels row, its ledger by program year and source
+// (and by business model), the check that the ledger adds up to
+// partner_levels, its denials, the thresholds of its level and the next,
+// the capabilities each level requires against those the partner holds,
+// and its level history.
 type Explanation struct {
-	PartnerID   string            `json:"partner_id"`
-	AsOf        string            `json:"as_of"`
-	ProgramYear string            `json:"program_year"`
-	Snapshot    string            `json:"snapshot"`
-	Levels      []Field           `json:"partner_levels"`
-	Ledger      []YearLedger      `json:"ledger"` // the year of as_of first, then older years, newest first
-	Totals      []Total           `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
-	Denials     []Denial          `json:"denials"`
-	Thresholds  []Threshold       `json:"thresholds,omitempty"`
-	History     []LevelPeriod     `json:"level_history"`
-	Audits      []map[string]any  `json:"audits"`
-	Migration   []map[string]any  `json:"migration"`
-	Notes       []string          `json:"notes,omitempty"`
-	fields      map[string]string // partner_levels by column
+	PartnerID   string       `json:"partner_id"`
+	AsOf        string       `json:"as_of"`
+	ProgramYear string       `json:"program_year"`
+	Snapshot    string       `json:"snapshot"`
+	Levels      []Field      `json:"partner_levels"`
+	Ledger      []YearLedger `json:"ledger"` // the year of as_of first, then older years, newest first
+	Totals      []Total      `json:"totals"` // the year of as_of: ledger subtotals against partner_levels
+	Denials     []Denial     `json:"denials"`
+	Thresholds  []Threshold  `json:"thresholds,omitempty"`
+	// Capabilities the partner holds on as_of, by kind (from the
+	// snapshot's inputs); nil when they are not in the lake.
+	Capabilities map[string][]string `json:"capabilities"`
+	Required     []LevelCapabilities `json:"required_capabilities,omitempty"` // every level of the year, lowest first
+	History      []LevelPeriod       `json:"level_history"`
+	Audits       []map[string]any    `json:"audits"`
+	Migration    []map[string]any    `json:"migration"`
+	Notes        []string            `json:"notes,omitempty"`
+	// RULES.md sections 14 and 15 (explain_designations.go).
+	Designations   []Designation     `json:"designations,omitempty"`
+	Benefits       []HeldBenefit     `json:"benefits,omitempty"`
+	BenefitChanges []BenefitChange   `json:"benefit_changes,omitempty"`
+	fields         map[string]string // partner_levels by column
 }
 
 // Field is one column of the partner's partner_levels row; Value is nil
@@ -40,11 +51,27 @@ type Field struct {
 	Value *string `json:"value"`
 }
 
-// YearLedger is the partner's ledger rows of one program year by source.
+// YearLedger is the partner's ledger rows of one program year by source,
+// and their points by business model (RULES.md section 12).
 type YearLedger struct {
-	ProgramYear string        `json:"program_year"`
-	Sources     []SourceGroup `json:"sources"`
-	Points      string        `json:"points"`
+	ProgramYear    string        `json:"program_year"`
+	Sources        []SourceGroup `json:"sources"`
+	BusinessModels []ModelPoints `json:"business_models"`
+	Points         string        `json:"points"`
+}
+
+// ModelPoints is the points of one business model in a year.
+type ModelPoints struct {
+	BusinessModel string `json:"business_model"`
+	Points        string `json:"points"`
+}
+
+// LevelCapabilities is what capabilities a level requires (count per kind,
+// from the rulebook of the year) and whether the partner holds them.
+type LevelCapabilities struct {
+	Level    string         `json:"level"`
+	Required map[string]int `json:"required"`
+	Met      *bool          `json:"met,omitempty"` // nil when the partner's capabilities are unknown
 }
 
 // SourceGroup is the ledger rows of one source and their sum.
@@ -93,6 +120,7 @@ type Threshold struct {
 	PerformanceShort     string         `json:"performance_short"` // 0.00 when met
 	CapabilityShort      string         `json:"capability_short"`
 	StandingMet          *bool          `json:"good_standing_met,omitempty"`
+	CapabilitiesMet      *bool          `json:"required_capabilities_met,omitempty"`
 }
 
 // LevelPeriod is one level_history row.
@@ -162,13 +190,60 @@ func Explain(ctx context.Context, s *lake.Snapshot, partnerID string) (*Explanat
 	if e.Migration, err = records(ctx, s, "SELECT * FROM migration WHERE partner_id = ?", partnerID); err != nil {
 		return nil, err
 	}
+	if err := e.capabilities(ctx, s); err != nil {
+		return nil, err
+	}
 	rb, note := snapshotRulebook(s)
 	if rb == nil {
 		e.Notes = append(e.Notes, capitalize(note)+"; thresholds are left out.")
 	} else {
 		e.thresholds(rb)
 	}
+	if err := e.designations(ctx, s, rb); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// capabilities reads the capabilities the partner holds on as_of from the
+// snapshot's inputs, by the rule of RULES.md section 5 (achieved on or
+// before as_of, not expired; a capability achieved again counts once, of
+// the kind of its latest achievement).
+func (e *Explanation) capabilities(ctx context.Context, s *lake.Snapshot) error {
+	if !s.HasInput("capabilities") {
+		if s.HasInput("partners") {
+			e.Capabilities = map[string][]string{} // the table is optional: no file, no capabilities
+		} else {
+			e.Notes = append(e.Notes, fmt.Sprintf("The inputs of the run that published the snapshot (raw version %q) are not in the lake: the partner's capabilities are unknown.", s.Manifest.Raw))
+		}
+		return nil
+	}
+	r, err := s.Query(ctx, `SELECT kind, capability_id FROM (
+			SELECT capability_id, arg_max(kind, achieved_on) AS kind FROM raw.capabilities
+			WHERE partner_id = ? AND achieved_on <= ?::DATE AND (expires_on IS NULL OR expires_on > ?::DATE)
+			GROUP BY capability_id)
+		ORDER BY kind, capability_id`, e.PartnerID, e.AsOf, e.AsOf)
+	if err != nil {
+		return fmt.Errorf("explain: %w", err)
+	}
+	e.Capabilities = map[string][]string{}
+	for _, row := range r.Rows {
+		e.Capabilities[row[0].Text] = append(e.Capabilities[row[0].Text], row[1].Text)
+	}
+	return nil
+}
+
+// holds tells whether the partner holds every required capability count;
+// nil when its capabilities are unknown.
+func (e *Explanation) holds(required map[string]int) *bool {
+	if e.Capabilities == nil {
+		return nil
+	}
+	met := true
+	for kind, n := range required {
+		met = met && len(e.Capabilities[kind]) >= n
+	}
+	return &met
 }
 
 func (e *Explanation) ledger(ctx context.Context, s *lake.Snapshot) error {
@@ -205,8 +280,17 @@ func (e *Explanation) ledger(ctx context.Context, s *lake.Snapshot) error {
 		}
 		return 0
 	})
+	models, err := s.Query(ctx, `SELECT program_year, coalesce(business_model, 'unattributed'), sum(points)
+		FROM points_ledger WHERE partner_id = ? GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`, e.PartnerID)
+	if err != nil {
+		return fmt.Errorf("explain: %w", err)
+	}
+	byModel := map[string][]ModelPoints{}
+	for _, row := range models.Rows {
+		byModel[row[0].Text] = append(byModel[row[0].Text], ModelPoints{BusinessModel: row[1].Text, Points: row[2].Text})
+	}
 	for _, y := range years {
-		yl := YearLedger{ProgramYear: y}
+		yl := YearLedger{ProgramYear: y, BusinessModels: byModel[y]}
 		var total int64
 		for _, src := range sortedSources(byYear[y]) {
 			g := byYear[y][src]
@@ -279,7 +363,18 @@ func (e *Explanation) thresholds(rb *rulebook.Rulebook) {
 			met := gs == "true"
 			t.StandingMet = &met
 		}
+		if len(l.RequiredCapabilities) > 0 {
+			t.CapabilitiesMet = e.holds(l.RequiredCapabilities)
+		}
 		e.Thresholds = append(e.Thresholds, t)
+	}
+	for _, l := range levels {
+		lc := LevelCapabilities{Level: l.ID, Required: l.RequiredCapabilities}
+		if lc.Required == nil {
+			lc.Required = map[string]int{}
+		}
+		lc.Met = e.holds(lc.Required)
+		e.Required = append(e.Required, lc)
 	}
 	if len(e.Thresholds) == 0 {
 		e.Notes = append(e.Notes, "The partner's level is not one of the rulebook's levels (terminated, or not computed); no thresholds apply.")
@@ -358,14 +453,39 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		}
 		fmt.Fprintf(tw, "\t%s\n", groupDigits(f["capability_points"]))
 		fmt.Fprint(tw, "  capabilities required")
+		kinds := map[string]int{}
 		for _, t := range e.Thresholds {
-			var req []string
-			for _, k := range sortedKeys(t.RequiredCapabilities) {
-				req = append(req, fmt.Sprintf("%s >= %d", k, t.RequiredCapabilities[k]))
-			}
-			fmt.Fprintf(tw, "\t%s", orDash(strings.Join(req, ", ")))
+			fmt.Fprintf(tw, "\t%s%s", orDash(requirement(t.RequiredCapabilities)), mark(t.CapabilitiesMet))
+			maps.Copy(kinds, t.RequiredCapabilities)
 		}
-		fmt.Fprintln(tw, "\t(not in the snapshot)")
+		fmt.Fprintf(tw, "\t%s\n", e.held(kinds))
+		p.flush(tw)
+	}
+	if len(e.Required) > 0 {
+		p.line("")
+		p.line("Capabilities each level requires (%s rules)", e.ProgramYear)
+		tw := p.table()
+		for _, l := range e.Required {
+			if len(l.Required) == 0 {
+				fmt.Fprintf(tw, "  %s\tnone\n", l.Level)
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t%s%s\n", l.Level, requirement(l.Required), mark(l.Met))
+		}
+		p.flush(tw)
+	}
+	p.line("")
+	p.line("Capabilities held on %s", e.AsOf)
+	switch {
+	case e.Capabilities == nil:
+		p.line("  unknown: the snapshot's inputs are not in the lake")
+	case len(e.Capabilities) == 0:
+		p.line("  none")
+	default:
+		tw := p.table()
+		for _, k := range sortedKeys(e.Capabilities) {
+			fmt.Fprintf(tw, "  %s (%d)\t%s\n", k, len(e.Capabilities[k]), strings.Join(e.Capabilities[k], ", "))
+		}
 		p.flush(tw)
 	}
 
@@ -377,6 +497,13 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 	}
 	for i, y := range e.Ledger {
 		p.line("  %s: %s points", y.ProgramYear, groupDigits(y.Points))
+		var models []string
+		for _, m := range y.BusinessModels {
+			models = append(models, m.BusinessModel+" "+groupDigits(m.Points))
+		}
+		if len(models) > 0 {
+			p.line("    by business model: %s", strings.Join(models, ", "))
+		}
 		if !allYears && y.ProgramYear != e.ProgramYear {
 			for _, g := range y.Sources {
 				p.line("    %-12s %4d rows  %s", g.Source, len(g.Rows), groupDigits(g.Subtotal))
@@ -390,7 +517,7 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		for _, g := range y.Sources {
 			fmt.Fprintf(tw, "    %s\t\t\t\t\t\n", g.Source)
 			for _, r := range g.Rows {
-				fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\n", r.EarnedOn, r.SourceID, r.Component, orDash(r.RuleID), groupDigits(orDash(r.TCVUSD)), groupDigits(r.Points))
+				fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\n", r.EarnedOn, r.SourceID, r.Component, orDash(r.RuleID), groupDigits(orDash(roundCents(r.TCVUSD))), groupDigits(r.Points))
 			}
 			fmt.Fprintf(tw, "      \t\t\t\tsubtotal %s\t%s\n", g.Source, groupDigits(g.Subtotal))
 		}
@@ -442,7 +569,32 @@ func (e *Explanation) WriteText(w io.Writer, allYears bool) error {
 		}
 		p.line("%s", line)
 	}
+	e.writeDesignations(p)
 	return p.err
+}
+
+// requirement prints required capability counts: "solution_competency >= 1".
+func requirement(req map[string]int) string {
+	var out []string
+	for _, k := range sortedKeys(req) {
+		out = append(out, fmt.Sprintf("%s >= %d", k, req[k]))
+	}
+	return strings.Join(out, ", ")
+}
+
+// held prints how many capabilities of each of the kinds the partner holds.
+func (e *Explanation) held(kinds map[string]int) string {
+	if e.Capabilities == nil {
+		return "(unknown: the snapshot's inputs are not in the lake)"
+	}
+	if len(kinds) == 0 {
+		return "-"
+	}
+	var out []string
+	for _, k := range sortedKeys(kinds) {
+		out = append(out, fmt.Sprintf("%s %d", k, len(e.Capabilities[k])))
+	}
+	return strings.Join(out, ", ")
 }
 
 func (p *printer) totals(ts []Total) {

@@ -15,6 +15,7 @@ import (
 	"tally/pipeline/lake"
 	"tally/pipeline/publish"
 	"tally/pipeline/report"
+	"tally/pipeline/rulebook"
 )
 
 // busiestPartner is the partner with the most booking ledger rows in the
@@ -185,19 +186,20 @@ func TestExplainReadsTheSnapshotsRulebook(t *testing.T) {
 		return e, text.String()
 	}
 
-	if e, _ := explain(copyLake(true)); len(e.Thresholds) == 0 || len(e.Notes) != 0 {
+	// (the copies hold the snapshot alone, not its inputs: explain notes that too)
+	if e, _ := explain(copyLake(true)); len(e.Thresholds) == 0 || strings.Contains(strings.Join(e.Notes, " "), "rulebook") {
 		t.Errorf("with the file gone but the snapshot's copy there: thresholds %v, notes %v", e.Thresholds, e.Notes)
 	}
 	lakeCopy := copyLake(false)
 	e, text := explain(lakeCopy)
-	if len(e.Thresholds) != 0 || len(e.Notes) == 0 || !strings.Contains(e.Notes[0], "holds no copy of its rulebook") {
+	if len(e.Thresholds) != 0 || !strings.Contains(strings.Join(e.Notes, " "), "holds no copy of its rulebook") {
 		t.Errorf("thresholds %v, notes %v: want none and a note that the snapshot has no rulebook", e.Thresholds, e.Notes)
 	}
 	if !strings.Contains(text, "holds no copy of its rulebook") {
 		t.Errorf("the text does not say the rulebook is missing:\n%s", text)
 	}
 	// The report works without it too, and says what it could not do.
-	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear)
+	r, err := report.Build(context.Background(), lakeCopy, e.ProgramYear, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,4 +215,144 @@ func orZero(s string) string {
 		return "0"
 	}
 	return s
+}
+
+// TestExplainBusinessModels: each year's points by business model are the
+// partner's ledger rows grouped by business_model, and add up to the year.
+func TestExplainBusinessModels(t *testing.T) {
+	s := snapshot(t, "")
+	id := busiestPartner(t, s)
+	e, err := report.Explain(context.Background(), s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pairs(t, s, `SELECT program_year || ' ' || coalesce(business_model, 'unattributed'), sum(points)::VARCHAR
+		FROM points_ledger WHERE partner_id = ? GROUP BY ALL`, id)
+	got := map[string]string{}
+	for _, y := range e.Ledger {
+		var sum int64
+		for _, m := range y.BusinessModels {
+			got[y.ProgramYear+" "+m.BusinessModel] = m.Points
+			p, _ := strconv.ParseFloat(m.Points, 64)
+			sum += int64(p*100 + 0.5*sign(p))
+		}
+		total, _ := strconv.ParseFloat(y.Points, 64)
+		if sum != int64(total*100+0.5*sign(total)) {
+			t.Errorf("%s: business models add up to %d hundredths, the year has %s", y.ProgramYear, sum, y.Points)
+		}
+	}
+	sameCounts(t, "business model", got, want)
+	var text bytes.Buffer
+	if err := e.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "by business model: ") {
+		t.Errorf("the text shows no points by business model:\n%s", text.String())
+	}
+}
+
+func sign(f float64) float64 {
+	if f < 0 {
+		return -1
+	}
+	return 1
+}
+
+// TestExplainRequiredCapabilities: explain lists every level's required
+// capabilities from the snapshot's rulebook and the capabilities the
+// partner holds on as_of (from the snapshot's inputs). Checked against the
+// engine: every partner holds what its earned level requires.
+func TestExplainRequiredCapabilities(t *testing.T) {
+	s := snapshot(t, "")
+	levels := pairs(t, s, "SELECT partner_id, earned_level FROM partner_levels WHERE earned_level IS NOT NULL")
+	rb := rulebookOf(t, s)
+	checked := 0
+	for id, earned := range levels {
+		e, err := report.Explain(context.Background(), s, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		year := rb.Year(e.ProgramYear).Levels
+		if len(e.Required) != len(year) {
+			t.Fatalf("%s: %d levels' requirements, the rulebook has %d", id, len(e.Required), len(year))
+		}
+		for i, l := range year {
+			if e.Required[i].Level != l.ID || len(e.Required[i].Required) != len(l.RequiredCapabilities) {
+				t.Errorf("%s: level %d is %+v, the rulebook says %s %v", id, i, e.Required[i], l.ID, l.RequiredCapabilities)
+			}
+			if l.ID == earned && (e.Required[i].Met == nil || !*e.Required[i].Met) {
+				t.Errorf("%s earned %s, whose capabilities %v explain says it does not hold (it holds %v)", id, earned, l.RequiredCapabilities, e.Capabilities)
+			}
+			if l.ID == earned && len(l.RequiredCapabilities) > 0 {
+				checked++
+			}
+		}
+		held := pairs(t, s, `SELECT kind, count(DISTINCT capability_id)::VARCHAR FROM (
+				SELECT capability_id, arg_max(kind, achieved_on) AS kind FROM raw.capabilities
+				WHERE partner_id = ? AND achieved_on <= ?::DATE AND (expires_on IS NULL OR expires_on > ?::DATE) GROUP BY ALL)
+			GROUP BY kind`, id, e.AsOf, e.AsOf)
+		got := map[string]string{}
+		for k, ids := range e.Capabilities {
+			got[k] = itoa(len(ids))
+		}
+		sameCounts(t, id+" capabilities", got, held)
+	}
+	if checked == 0 {
+		t.Error("no partner earned a level that requires capabilities: the check checked nothing")
+	}
+	e, err := report.Explain(context.Background(), s, busiestPartner(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := e.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Capabilities each level requires", "Capabilities held on " + e.AsOf} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text has no %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "not in the snapshot") {
+		t.Errorf("the text still says capabilities are not in the snapshot:\n%s", text.String())
+	}
+}
+
+func rulebookOf(t *testing.T, s *lake.Snapshot) *rulebook.Rulebook {
+	t.Helper()
+	b, err := s.ReadFile(publish.RulebookFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := rulebook.Parse(publish.RulebookFile, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rb
+}
+
+// TestExplainWithoutInputs: with the snapshot's raw version gone, explain
+// still answers and says the partner's capabilities are unknown.
+func TestExplainWithoutInputs(t *testing.T) {
+	lakeCopy := copyLake(t)
+	s := snapshot(t, "")
+	if err := os.RemoveAll(filepath.Join(lakeCopy, filepath.FromSlash(s.Manifest.Raw))); err != nil {
+		t.Fatal(err)
+	}
+	c, err := lake.Open(context.Background(), lakeCopy, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e, err := report.Explain(context.Background(), c, busiestPartner(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := e.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if e.Capabilities != nil || !strings.Contains(text.String(), "unknown: the snapshot's inputs are not in the lake") {
+		t.Errorf("capabilities %v; text:\n%s", e.Capabilities, text.String())
+	}
 }

@@ -1,9 +1,11 @@
 // Package report turns a published lake into what people read: the
 // program-year report (one self-contained HTML file and a CSV file per
 // section) and the explanation of one partner's points and level. It reads
-// only what publish wrote, through pipeline/lake, plus the rulebook file
-// that the snapshot's manifest names (for program-year dates and
-// thresholds; every part that needs it says so when it is gone).
+// only what publish wrote, through pipeline/lake: a snapshot's tables, the
+// rulebook copy it holds (program-year dates, level order, thresholds) and
+// the inputs of the run that computed it (raw.partners for names and
+// countries, raw.bookings and raw.oem_credits for solutions). Every part
+// that needs something a snapshot lacks says so.
 package report
 
 import (
@@ -23,6 +25,9 @@ import (
 // ErrUnknownYear: the program year is not in the rulebook or the lake.
 var ErrUnknownYear = errors.New("unknown program year")
 
+// ErrUnknownSnapshot: the lake has no snapshot as of the date asked.
+var ErrUnknownSnapshot = errors.New("no snapshot as of that date")
+
 // ErrUnknownPartner: the partner has no row in the snapshot's partner_levels.
 var ErrUnknownPartner = errors.New("unknown partner")
 
@@ -33,7 +38,8 @@ type Report struct {
 	StartsOn    string   `json:"starts_on,omitempty"` // "" when the rulebook is gone
 	EndsOn      string   `json:"ends_on,omitempty"`
 	AuditOn     string   `json:"audit_on,omitempty"`
-	AsOf        string   `json:"as_of"`  // the latest snapshot, "now"
+	AsOf        string   `json:"as_of"`  // the snapshot read, "now"
+	Latest      bool     `json:"latest"` // it is the lake's latest snapshot
 	RunID       string   `json:"run_id"` // the run that published it
 	CurrentYear string   `json:"current_year"`
 	StartAsOf   string   `json:"start_as_of,omitempty"` // the snapshot used for the start of the year
@@ -42,36 +48,16 @@ type Report struct {
 }
 
 // Section is one part of the report: its rows (the CSV file), a shorter
-// summary and a chart for the HTML page, and notes on what it covers.
+// summary and a chart for the HTML page, notes on what it covers, and why
+// it is empty when it has no rows.
 type Section struct {
 	ID      string // the CSV file is ID.csv
 	Title   string
 	Notes   []string
+	Empty   string // why Table has no rows; shown in its place
 	Summary *Table // counts shown above the rows; nil for none
 	Table   Table  // every row; the CSV file
 	Chart   *chart.BarChart
-}
-
-// Table is rows of text as the lake prints them ("" for null).
-type Table struct {
-	Columns []string
-	Numeric []bool
-	Rows    [][]string
-}
-
-func fromResult(r *lake.Result) Table {
-	t := Table{Columns: r.Names(), Numeric: make([]bool, len(r.Columns))}
-	for i, c := range r.Columns {
-		t.Numeric[i] = lake.IsNumber(c.Type)
-	}
-	for _, row := range r.Rows {
-		out := make([]string, len(row))
-		for i, v := range row {
-			out[i] = v.Text
-		}
-		t.Rows = append(t.Rows, out)
-	}
-	return t
 }
 
 // StartWindowDays is how far from a year's first day a snapshot may be to
@@ -85,19 +71,34 @@ const nearPercent = 10
 // ReminderDays is how far ahead the reminders section looks.
 const ReminderDays = 90
 
-// Build reads the lake's latest snapshot (and, for the start of the year,
-// the snapshot closest to the year's first day) and computes every section
-// of the report for program year id.
-func Build(ctx context.Context, lakeDir, id string) (*Report, error) {
+// Build reads the lake's snapshot as of asOf ("" = the latest; and, for
+// the start of the year, the snapshot closest to the year's first day) and
+// computes every section of the report for program year id. A date with no
+// snapshot is ErrUnknownSnapshot, naming the dates there are.
+func Build(ctx context.Context, lakeDir, id, asOf string) (*Report, error) {
 	if !validYearID(id) {
 		return nil, fmt.Errorf("report: program year %q: want letters, digits, '-' or '_': %w", id, ErrUnknownYear)
 	}
-	now, err := lake.Open(ctx, lakeDir, "")
+	latest, err := publish.Latest(lakeDir)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if asOf != "" {
+		if _, err := publish.Snapshot(lakeDir, asOf); errors.Is(err, publish.ErrNoSnapshot) {
+			have, _ := publish.Snapshots(lakeDir)
+			return nil, fmt.Errorf("report: the lake %s has no snapshot as of %s (its snapshots: %s): %w",
+				lakeDir, asOf, strings.Join(have, ", "), ErrUnknownSnapshot)
+		} else if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+	}
+	now, err := lake.Open(ctx, lakeDir, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	defer now.Close()
-	b := &builder{ctx: ctx, lakeDir: lakeDir, now: now, r: &Report{ProgramYear: id, AsOf: now.AsOf, RunID: now.Manifest.RunID}}
+	b := &builder{ctx: ctx, lakeDir: lakeDir, now: now, r: &Report{ProgramYear: id, AsOf: now.AsOf,
+		Latest: now.Dir == latest, RunID: now.Manifest.RunID}}
 	rb, note := snapshotRulebook(now)
 	if note != "" {
 		b.r.Notes = append(b.r.Notes, capitalize(note)+": the year's dates, level order and thresholds are unknown.")
@@ -106,13 +107,31 @@ func Build(ctx context.Context, lakeDir, id string) (*Report, error) {
 	if err := b.year(); err != nil {
 		return nil, err
 	}
-	steps := []func() error{b.levels, b.changes, b.pointsBySource, b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders}
-	for _, step := range steps {
+	if err := b.partners(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	for _, step := range b.sections() {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
+	for _, s := range b.r.Sections {
+		if len(s.Table.Rows) > 0 {
+			s.Empty = ""
+		} else if s.Empty == "" {
+			return nil, fmt.Errorf("report: section %s is empty and does not say why", s.ID)
+		}
+	}
 	return b.r, nil
+}
+
+// sections lists the report's sections in page order, each a function
+// that adds one Section: a new section is one more function here.
+func (b *builder) sections() []func() error {
+	return []func() error{b.yearOverYear, b.levels, b.changes,
+		b.pointsBySource, b.pointsByBusinessModel, b.pointsByCountry, b.pointsBySolution,
+		b.pointsByMonth, b.components, b.influence, b.nearNext, b.audits, b.reminders,
+		b.designations}
 }
 
 type builder struct {
@@ -121,7 +140,28 @@ type builder struct {
 	now     *lake.Snapshot
 	rb      *rulebook.Rulebook
 	r       *Report
-	order   []string // levels, lowest first
+	order   []string          // levels, lowest first
+	names   map[string]string // partner names by id; nil without the partners input
+	noInput string            // why the snapshot's inputs cannot be read, "" when they can
+}
+
+// partners reads the partners' names from the snapshot's inputs.
+func (b *builder) partners() error {
+	if !b.now.HasInput("partners") {
+		b.noInput = fmt.Sprintf("the inputs of the run that published the snapshot as of %s are not in the lake (raw version %q)",
+			b.r.AsOf, b.now.Manifest.Raw)
+		b.r.Notes = append(b.r.Notes, capitalize(b.noInput)+": partner names, countries and solutions are left out.")
+		return nil
+	}
+	r, err := b.query("SELECT partner_id, name FROM raw.partners")
+	if err != nil {
+		return err
+	}
+	b.names = map[string]string{}
+	for _, row := range r.Rows {
+		b.names[row[0].Text] = row[1].Text
+	}
+	return nil
 }
 
 func (b *builder) query(q string, args ...any) (*lake.Result, error) {
@@ -166,7 +206,7 @@ func (b *builder) year() error {
 	return nil
 }
 
-// isCurrent: the latest snapshot lies in the report's program year, so
+// isCurrent: the snapshot lies in the report's program year, so
 // its partner_levels and notifications describe this year.
 func (b *builder) isCurrent() bool { return b.r.CurrentYear == b.r.ProgramYear }
 
@@ -212,7 +252,7 @@ func (b *builder) levels() error {
 	}
 	collect("now", r)
 	cols = append(cols, "now")
-	s.Notes = append(s.Notes, fmt.Sprintf("Now: the latest snapshot, as of %s (program year %s).", b.r.AsOf, b.r.CurrentYear))
+	s.Notes = append(s.Notes, fmt.Sprintf("Now: the snapshot as of %s (program year %s).", b.r.AsOf, b.r.CurrentYear))
 
 	audited, err := b.query("SELECT level_after, count(*) FROM audits WHERE program_year = ? GROUP BY level_after", b.r.ProgramYear)
 	if err != nil {
@@ -237,9 +277,10 @@ func (b *builder) levels() error {
 		}
 	}
 	b.order = levelOrder(b.rb, found)
-	s.Table = Table{Columns: append([]string{"level"}, cols...), Numeric: make([]bool, len(cols)+1)}
+	s.Empty = fmt.Sprintf("No partner is enrolled on or before %s.", b.r.AsOf)
+	s.Table = Table{Columns: append([]string{"level"}, cols...), Kinds: make([]Kind, len(cols)+1)}
 	for i := range cols {
-		s.Table.Numeric[i+1] = true
+		s.Table.Kinds[i+1] = Count
 	}
 	bc := chart.BarChart{Title: "Partners per level"}
 	for _, c := range cols {
@@ -293,9 +334,9 @@ func (b *builder) auditPending() string {
 	case b.r.AuditOn != "" && b.r.AuditOn > b.r.AsOf:
 		return fmt.Sprintf("After the audit: not yet; the %s audit is on %s, after %s.", b.r.ProgramYear, b.r.AuditOn, b.r.AsOf)
 	case b.r.AuditOn != "":
-		return fmt.Sprintf("After the audit: the latest snapshot has no audit rows for %s (audit day %s).", b.r.ProgramYear, b.r.AuditOn)
+		return fmt.Sprintf("After the audit: the snapshot has no audit rows for %s (audit day %s).", b.r.ProgramYear, b.r.AuditOn)
 	}
-	return fmt.Sprintf("After the audit: the latest snapshot has no audit rows for %s.", b.r.ProgramYear)
+	return fmt.Sprintf("After the audit: the snapshot has no audit rows for %s.", b.r.ProgramYear)
 }
 
 // startSnapshot opens the published snapshot closest to the year's first
@@ -368,10 +409,11 @@ func (b *builder) changes() error {
 	}
 	s.Table = fromResult(r)
 	s.Table.Columns = append(s.Table.Columns, "direction")
-	s.Table.Numeric = append(s.Table.Numeric, false)
+	s.Table.Kinds = append(s.Table.Kinds, Text)
 	for i, row := range s.Table.Rows {
 		s.Table.Rows[i] = append(row, b.direction(row[2], row[3]))
 	}
+	s.Empty = fmt.Sprintf("No partner changed level in %s up to %s: no audit or migration moved anyone, and no level_history period started in the year.", id, b.r.AsOf)
 	outcomes, err := b.query(`SELECT outcome, count(*) AS partners FROM audits WHERE program_year = ? GROUP BY outcome
 		ORDER BY list_position(['promoted', 'retained', 'demoted', 'remediation'], outcome) NULLS LAST, outcome`, id)
 	if err != nil {
@@ -394,13 +436,14 @@ func (b *builder) changes() error {
 	for _, k := range sortedKeys(counted) {
 		sum.Rows = append(sum.Rows, []string{k, fmt.Sprint(counted[k])})
 	}
-	sum.Columns, sum.Numeric = []string{"change", "partners"}, []bool{false, true}
+	sum.Columns, sum.Kinds = []string{"change", "partners"}, []Kind{Text, Count}
 	if len(sum.Rows) > 0 {
 		s.Summary = &sum
 	}
 	if len(outcomes.Rows) == 0 {
 		s.Notes = append(s.Notes, b.auditPending())
 	}
+	s.Table.withNames(b.names)
 	b.add(s)
 	return nil
 }
@@ -425,119 +468,13 @@ func (b *builder) direction(from, to string) string {
 	return "same"
 }
 
-func (b *builder) pointsBySource() error {
-	s := &Section{ID: "points_by_source", Title: "Points by source"}
-	r, err := b.query(`SELECT source, count(*) AS ledger_rows, sum(tcv_usd) AS tcv_usd, sum(points) AS points
-		FROM points_ledger WHERE program_year = ? GROUP BY source
-		ORDER BY list_position(['booking', 'oem_credit', 'lifecycle', 'influence'], source) NULLS LAST, source`, b.r.ProgramYear)
-	if err != nil {
-		return err
-	}
-	s.Table = fromResult(r)
-	s.Notes = append(s.Notes, fmt.Sprintf("Every ledger row of %s earned on or before %s, net of multipliers, the cap and terminations.", b.r.ProgramYear, b.r.AsOf))
-	bc := chart.BarChart{Title: "Points by source", Series: []chart.Series{{Name: "points"}}}
-	for _, row := range s.Table.Rows {
-		bc.Categories = append(bc.Categories, row[0])
-		bc.Series[0].Values = append(bc.Series[0].Values, float(row[3]))
-	}
-	s.Chart = &bc
-	b.add(s)
-	return nil
-}
-
-func (b *builder) pointsByMonth() error {
-	s := &Section{ID: "points_by_month", Title: "Points by month"}
-	r, err := b.query(`SELECT strftime(earned_on, '%Y-%m') AS month, source, count(*) AS ledger_rows, sum(points) AS points
-		FROM points_ledger WHERE program_year = ? GROUP BY ALL ORDER BY month, source`, b.r.ProgramYear)
-	if err != nil {
-		return err
-	}
-	s.Table = fromResult(r)
-	s.Notes = append(s.Notes, "By the month of earned_on; a vendor termination counts in the month it happened, in the year of its booking.")
-	var months, sources []string
-	for _, row := range s.Table.Rows {
-		if !slices.Contains(months, row[0]) {
-			months = append(months, row[0])
-		}
-		if !slices.Contains(sources, row[1]) {
-			sources = append(sources, row[1])
-		}
-	}
-	bc := chart.BarChart{Title: "Points by month and source", Categories: months, Stacked: true}
-	for _, src := range sources {
-		ser := chart.Series{Name: src, Values: make([]float64, len(months))}
-		for _, row := range s.Table.Rows {
-			if row[1] == src {
-				ser.Values[slices.Index(months, row[0])] += float(row[3])
-			}
-		}
-		bc.Series = append(bc.Series, ser)
-	}
-	s.Chart = &bc
-	b.add(s)
-	return nil
-}
-
-func (b *builder) components() error {
-	s := &Section{ID: "multipliers_and_cap", Title: "What multipliers added and the cap removed"}
-	r, err := b.query(`SELECT * FROM (
-			SELECT component, coalesce(rule_id, '') AS rule_id, count(*) AS ledger_rows, sum(points) AS points
-			FROM points_ledger WHERE program_year = ? AND source IN ('booking', 'oem_credit') GROUP BY 1, 2)
-		ORDER BY list_position(['base', 'multiplier', 'perpetual_cap', 'vendor_termination'], component) NULLS LAST, component, rule_id`, b.r.ProgramYear)
-	if err != nil {
-		return err
-	}
-	s.Table = fromResult(r)
-	s.Notes = append(s.Notes, "Booking and OEM credit points by ledger component: the base, each multiplier rule, the perpetual cap and vendor terminations.")
-	bc := chart.BarChart{Title: "Points by component", Series: []chart.Series{{Name: "points"}}}
-	for _, row := range s.Table.Rows {
-		label := row[0]
-		if row[1] != "" {
-			label = row[1] // a multiplier's rule id
-		}
-		bc.Categories = append(bc.Categories, label)
-		bc.Series[0].Values = append(bc.Series[0].Values, float(row[3]))
-	}
-	s.Chart = &bc
-	b.add(s)
-	return nil
-}
-
-func (b *builder) influence() error {
-	s := &Section{ID: "influence", Title: "Influence points and the claims behind them"}
-	r, err := b.query(`SELECT partner_id, rule_id AS claim_id,
-			count(DISTINCT source_id) AS bookings,
-			string_agg(DISTINCT source_id, ';' ORDER BY source_id) AS booking_ids,
-			coalesce(sum(tcv_usd) FILTER (WHERE component = 'base'), 0) AS tcv_usd,
-			coalesce(sum(points) FILTER (WHERE component = 'base'), 0) AS awarded,
-			coalesce(sum(points) FILTER (WHERE component <> 'base'), 0) AS reversed,
-			sum(points) AS points
-		FROM points_ledger WHERE program_year = ? AND source = 'influence'
-		GROUP BY partner_id, rule_id ORDER BY partner_id, claim_id`, b.r.ProgramYear)
-	if err != nil {
-		return err
-	}
-	s.Table = fromResult(r)
-	s.Notes = append(s.Notes, "One row per influence claim that earned points in the year: the bookings it influenced, the points awarded and any reversed by a vendor termination.")
-	sum, err := b.query(`SELECT count(DISTINCT partner_id) AS partners, count(DISTINCT rule_id) AS claims,
-			count(DISTINCT source_id) AS bookings, coalesce(sum(points), 0) AS points
-		FROM points_ledger WHERE program_year = ? AND source = 'influence'`, b.r.ProgramYear)
-	if err != nil {
-		return err
-	}
-	t := fromResult(sum)
-	s.Summary = &t
-	b.add(s)
-	return nil
-}
-
 // nearNext: partners that lack at most 10% of their next level's
 // performance threshold.
 func (b *builder) nearNext() error {
 	s := &Section{ID: "near_next_level", Title: "Partners within 10% of their next level"}
 	if !b.isCurrent() {
-		s.Notes = append(s.Notes, fmt.Sprintf("Only for the current program year: the latest snapshot (%s) is in %s.", b.r.AsOf, orUnknown(b.r.CurrentYear)))
-		s.Table = Table{Columns: nearColumns, Numeric: nearNumeric}
+		s.Table = Table{Columns: nearColumns, Kinds: nearKinds}
+		s.Empty = fmt.Sprintf("Not shown: how near a partner is to its next level is known for the snapshot's own program year, %s, not for %s.", orUnknown(b.r.CurrentYear), b.r.ProgramYear)
 		b.add(s)
 		return nil
 	}
@@ -556,7 +493,8 @@ func (b *builder) nearNext() error {
 	} else {
 		s.Notes = append(s.Notes, fmt.Sprintf("Lacking at most %d%% of the next level's performance threshold, as of %s; without the rulebook the threshold is taken as performance_points + performance_points_to_next.", nearPercent, b.r.AsOf))
 	}
-	s.Table = Table{Columns: nearColumns, Numeric: nearNumeric}
+	s.Table = Table{Columns: nearColumns, Kinds: nearKinds}
+	s.Empty = fmt.Sprintf("No partner lacks %d%% or less of its next level's performance threshold on %s.", nearPercent, b.r.AsOf)
 	for _, row := range r.Rows {
 		perf, _ := points(row[3].Text)
 		short, ok := points(row[4].Text)
@@ -577,6 +515,7 @@ func (b *builder) nearNext() error {
 		s.Table.Rows = append(s.Table.Rows, []string{row[0].Text, row[1].Text, row[2].Text, row[3].Text, th,
 			row[4].Text, row[5].Text, row[6].Text})
 	}
+	s.Table.withNames(b.names)
 	b.add(s)
 	return nil
 }
@@ -584,7 +523,7 @@ func (b *builder) nearNext() error {
 var (
 	nearColumns = []string{"partner_id", "level", "next_level", "performance_points", "next_threshold",
 		"performance_points_to_next", "capability_points", "capability_points_to_next"}
-	nearNumeric = []bool{false, false, false, true, true, true, true, true}
+	nearKinds = []Kind{Text, Text, Text, Points, Points, Points, Points, Points}
 )
 
 // audits: every audited partner of the year and the windows still open on
@@ -603,11 +542,11 @@ func (b *builder) audits() error {
 	}
 	s.Table = fromResult(r)
 	if len(r.Rows) == 0 {
-		s.Notes = append(s.Notes, b.auditPending())
+		s.Empty = b.auditPending()
 	} else {
 		s.Notes = append(s.Notes, fmt.Sprintf("open_window: the window the partner is in on %s (remediation, then re-enrollment), not yet reinstated or terminated.", b.r.AsOf))
 	}
-	sum := Table{Columns: []string{"outcome", "partners", "window still open"}, Numeric: []bool{false, true, true}}
+	sum := Table{Columns: []string{"outcome", "partners", "window still open"}, Kinds: []Kind{Text, Count, Count}}
 	counts, open := map[string]int{}, map[string]int{}
 	for _, row := range s.Table.Rows {
 		counts[row[4]]++
@@ -627,6 +566,7 @@ func (b *builder) audits() error {
 		}
 		s.Chart = &bc
 	}
+	s.Table.withNames(b.names)
 	b.add(s)
 	return nil
 }
@@ -634,8 +574,8 @@ func (b *builder) audits() error {
 func (b *builder) reminders() error {
 	s := &Section{ID: "reminders", Title: fmt.Sprintf("Reminders due in the next %d days", ReminderDays)}
 	if !b.isCurrent() {
-		s.Notes = append(s.Notes, fmt.Sprintf("Only for the current program year: the latest snapshot (%s) is in %s.", b.r.AsOf, orUnknown(b.r.CurrentYear)))
-		s.Table = Table{Columns: []string{"partner_id", "kind", "due_on", "about_on", "days_before"}, Numeric: []bool{false, false, false, false, true}}
+		s.Table = Table{Columns: []string{"partner_id", "kind", "due_on", "about_on", "days_before"}, Kinds: []Kind{Text, Text, Text, Text, Count}}
+		s.Empty = fmt.Sprintf("Not shown: the snapshot's notifications are those of its own program year, %s, not of %s.", orUnknown(b.r.CurrentYear), b.r.ProgramYear)
 		b.add(s)
 		return nil
 	}
@@ -651,13 +591,15 @@ func (b *builder) reminders() error {
 	for _, row := range s.Table.Rows {
 		counts[row[1]]++
 	}
-	sum := Table{Columns: []string{"kind", "reminders"}, Numeric: []bool{false, true}}
+	s.Empty = fmt.Sprintf("No renewal, audit or health-check reminder falls due from %s to %s.", b.r.AsOf, end.AddDays(ReminderDays))
+	sum := Table{Columns: []string{"kind", "reminders"}, Kinds: []Kind{Text, Count}}
 	for _, k := range sortedKeys(counts) {
 		sum.Rows = append(sum.Rows, []string{k, fmt.Sprint(counts[k])})
 	}
 	if len(sum.Rows) > 0 {
 		s.Summary = &sum
 	}
+	s.Table.withNames(b.names)
 	b.add(s)
 	return nil
 }

@@ -71,13 +71,17 @@ var (
 	typeOfOverrides = reflect.TypeFor[overrides]()
 	typeOfYAMLNode  = reflect.TypeFor[yaml.Node]()
 	typeOfDate      = reflect.TypeFor[date.Date]()
+
+	typeOfCapabilityRequirement = reflect.TypeFor[CapabilityRequirement]()
 )
 
 // overrides is the shape a program year's overrides may take: any rule
 // parameter, and levels changed by id.
 type overrides struct {
-	Rules  `yaml:",inline"`
-	Levels map[string]Level `yaml:"levels"`
+	Rules         `yaml:",inline"`
+	Levels        map[string]Level        `yaml:"levels"`
+	SolutionAreas map[string]areaOverride `yaml:"solution_areas"`
+	Benefits      map[string]Benefit      `yaml:"benefits"`
 }
 
 // checkKeys refuses any mapping key that the Go type does not name, with its
@@ -117,6 +121,10 @@ func (k *keyChecker) check(n *yaml.Node, t reflect.Type, path string) error {
 		if _, err := date.Parse(n.Value); err != nil {
 			return &Error{File: file, Line: n.Line, Key: path, Msg: err.Error()}
 		}
+	case t == typeOfCapabilityRequirement:
+		// Its keys are capability kinds as well as any_of and all_of: its
+		// UnmarshalYAML reads them, and the validator checks the kinds.
+		return nil
 	case t == typeOfYAMLNode:
 		// Only a year's overrides are raw nodes.
 		return k.check(n, typeOfOverrides, path)

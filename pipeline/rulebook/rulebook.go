@@ -60,6 +60,10 @@ type Rulebook struct {
 	// belongs to, for reporting (RULES.md section 12): the first entry whose
 	// conditions hold; none: unattributed.
 	BusinessModelAttribution []Attribution `yaml:"business_model_attribution"`
+	// SolutionAreas and Benefits are optional (RULES.md sections 14 and 15;
+	// designations.go); a program year's overrides change them by id.
+	SolutionAreas []SolutionArea `yaml:"solution_areas"`
+	Benefits      []Benefit      `yaml:"benefits"`
 
 	// Path and SHA256 identify the file the rulebook was read from; Text is
 	// its content, which each snapshot keeps a copy of.
@@ -81,6 +85,9 @@ type Rules struct {
 	Influence        Influence         `yaml:"influence"`
 	// Levels is filled from the rulebook's levels; overrides change it by id.
 	Levels []Level `yaml:"-"`
+	// SolutionAreas and Benefits likewise, from the rulebook's.
+	SolutionAreas []SolutionArea `yaml:"-"`
+	Benefits      []Benefit      `yaml:"-"`
 }
 
 // ProgramYear is one program year; its dates are inclusive.
@@ -260,6 +267,8 @@ func Parse(name string, data []byte) (*Rulebook, error) {
 	sum := sha256.Sum256(data)
 	rb.SHA256 = hex.EncodeToString(sum[:])
 	rb.Rules.Levels = rb.Levels
+	rb.Rules.SolutionAreas = rb.SolutionAreas
+	rb.Rules.Benefits = rb.Benefits
 	v := &validator{file: name, root: doc.Content[0], rb: &rb}
 	v.rulebook()
 	if v.err != nil {
@@ -359,6 +368,18 @@ func (rb *Rulebook) resolve(file string, y ProgramYear) (Rules, error) {
 	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for i := 0; i+1 < len(y.Overrides.Content); i += 2 {
 		k, val := y.Overrides.Content[i], y.Overrides.Content[i+1]
+		switch k.Value {
+		case "solution_areas":
+			if err := r.overrideAreas(file, y.ID, val); err != nil {
+				return r, err
+			}
+			continue
+		case "benefits":
+			if err := r.overrideBenefits(file, y.ID, val); err != nil {
+				return r, err
+			}
+			continue
+		}
 		if k.Value != "levels" {
 			rest.Content = append(rest.Content, k, val)
 			continue
@@ -392,5 +413,7 @@ func (r Rules) clone() Rules {
 	c.LifecyclePoints = maps.Clone(r.LifecyclePoints)
 	c.CapabilityPoints = maps.Clone(r.CapabilityPoints)
 	c.Levels = slices.Clone(r.Levels)
+	c.SolutionAreas = slices.Clone(r.SolutionAreas)
+	c.Benefits = slices.Clone(r.Benefits)
 	return c
 }

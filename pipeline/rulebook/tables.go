@@ -145,6 +145,6 @@ func (rb *Rulebook) Tables(asOf date.Date) []Table {
 		}
 	}
 	params := Table{Name: "run_params", Columns: cols("as_of", tDate), Rows: [][]any{{asOf.String()}}}
-	return []Table{years, mult, multValues, capTypes, capExempt, lifecycle, capability, levels, levelCaps, reqs, audit, notify,
-		migration, protect, attribution, attributionValues, params}
+	return append([]Table{years, mult, multValues, capTypes, capExempt, lifecycle, capability, levels, levelCaps, reqs, audit, notify,
+		migration, protect, attribution, attributionValues, params}, rb.designationTables(ordered)...)
 }

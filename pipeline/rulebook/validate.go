@@ -228,6 +228,7 @@ func (v *validator) rules(r Rules, prefix string, line int) {
 		v.fail(l, k, "rate, window_years and completion_claim_days must not be negative")
 	}
 	v.levels(r.Levels, at, prefix == "")
+	v.designations(r, at, prefix == "")
 }
 
 func (v *validator) levels(levels []Level, at func(string) (int, string), own bool) {

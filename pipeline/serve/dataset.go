@@ -98,6 +98,7 @@ var partnerTables = []struct {
 	{"notifications", "due_on, kind", false},
 	{"designations", "ALL", true},
 	{"benefits", "ALL", true},
+	{"benefit_changes", "changed_on, benefit", true},
 }
 
 // Positions in partnerTables.
@@ -108,6 +109,7 @@ const (
 	tNotifications
 	tDesignations
 	tBenefits
+	tBenefitChanges
 )
 
 // partner is the index of the partner with this id, -1 if the snapshot

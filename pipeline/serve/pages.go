@@ -147,7 +147,7 @@ var columnOrder = []string{
 	"program_year", "audit_on", "previous_level", "earned_level", "outcome", "level_after", "remediation_until", "reenroll_until",
 	"reinstated_on", "terminated_on", "level", "valid_from", "valid_to", "reason", "kind", "due_on", "about_on", "days_before",
 	"source", "source_id", "detail", "solution_area", "credits", "earned_tier", "tier", "badged", "next_tier", "credits_to_next",
-	"benefit", "since", "as_of",
+	"benefit", "since", "changed_on", "change", "because", "as_of",
 }
 
 // columns lists the columns of records in columnOrder.

@@ -79,14 +79,16 @@ type Summary struct {
 	BusinessModel []ModelPoints      `json:"points_by_business_model,omitempty"`
 	Designations  []record           `json:"designations,omitempty"`
 	Benefits      []record           `json:"benefits,omitempty"`
-	AuditWindow   *AuditWindow       `json:"open_audit_window"`
-	Reminders     []record           `json:"reminders_due"`
-	PastReminders int                `json:"reminders_past"`
-	History       []record           `json:"level_history"`
-	Audits        []record           `json:"audits"`
-	Migration     []record           `json:"migration"`
-	Denials       int                `json:"denials"`
-	Notes         []string           `json:"notes"`
+	// BenefitChanges: gained and lost in the program year, with the cause.
+	BenefitChanges []record     `json:"benefit_changes,omitempty"`
+	AuditWindow    *AuditWindow `json:"open_audit_window"`
+	Reminders      []record     `json:"reminders_due"`
+	PastReminders  int          `json:"reminders_past"`
+	History        []record     `json:"level_history"`
+	Audits         []record     `json:"audits"`
+	Migration      []record     `json:"migration"`
+	Denials        int          `json:"denials"`
+	Notes          []string     `json:"notes"`
 
 	chart *chart.BarChart
 }
@@ -158,7 +160,7 @@ func (d *dataset) summary(id string) *Summary {
 		GoodStanding: boolOf(d.val(p, "good_standing")), Performance: d.get(p, "performance_points"), Capability: d.get(p, "capability_points"),
 		Thresholds: []LevelThreshold{}, History: d.records(tHistory, p), Audits: d.records(tAudits, p),
 		Migration: d.records(tMigration, p), Designations: d.records(tDesignations, p),
-		Benefits: d.records(tBenefits, p), Denials: len(d.denials.rows(p)), Notes: slices.Clone(d.notes)}
+		Benefits: d.records(tBenefits, p), BenefitChanges: d.records(tBenefitChanges, p), Denials: len(d.denials.rows(p)), Notes: slices.Clone(d.notes)}
 	// The ledger's sums of the partner's program year: by source, business
 	// model, and month and source.
 	sources, models, byMonth := map[string]int64{}, map[string]int64{}, map[string]map[string]int64{}

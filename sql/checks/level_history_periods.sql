@@ -1,6 +1,8 @@
 -- CONTRACT.md level_history: per partner, periods follow each other day by
--- day from enrolled_on, consecutive periods differ in level, only the last
--- is open (valid_to null) and its level is partner_levels.level.
+-- day from enrolled_on (from migration.on, once it has come, for a partner
+-- enrolled before it: RULES.md section 11), consecutive periods differ in
+-- level, only the last is open (valid_to null) and its level is
+-- partner_levels.level.
 WITH ordered AS (
     SELECT h.*,
            lag(level) OVER w AS previous_level,
@@ -10,9 +12,12 @@ WITH ordered AS (
     FROM level_history h
     WINDOW w AS (PARTITION BY partner_id ORDER BY valid_from)
 )
-SELECT o.partner_id, o.valid_from, 'does not start on enrolled_on' AS problem
-FROM ordered o JOIN raw_partners p USING (partner_id)
-WHERE o.period = 1 AND o.valid_from <> p.enrolled_on
+SELECT o.partner_id, o.valid_from, 'does not start on enrolled_on, or on the migration' AS problem
+FROM ordered o
+JOIN raw_partners p USING (partner_id)
+CROSS JOIN run_params a
+LEFT JOIN rule_migration m ON m.migrated_on <= a.as_of
+WHERE o.period = 1 AND o.valid_from <> greatest(p.enrolled_on, coalesce(m.migrated_on, p.enrolled_on))
 UNION ALL
 SELECT partner_id, valid_from, 'same level as the period before'
 FROM ordered WHERE level = previous_level

@@ -3,6 +3,7 @@
 //
 //	bin/tally extract --input LANDING --rulebook fixtures/rulebook.yaml --out /tmp/x
 //	go run -tags=duckdb_arrow ./tools/profile -raw /tmp/x/raw/... -rulebook fixtures/rulebook.yaml -as-of 2026-11-22 [-explain REGEXP]
+//	    [-save /tmp/models.duckdb]
 //
 // It prints each model's seconds, slowest first, then the checks' and the
 // export's; -explain prints DuckDB's EXPLAIN ANALYZE of the models whose
@@ -30,14 +31,15 @@ func main() {
 	asOf := flag.String("as-of", "", "as_of date")
 	explain := flag.String("explain", "", "EXPLAIN ANALYZE the models whose names match this regular expression")
 	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
+	save := flag.String("save", "", "after the run, copy every relation (the intermediates kept) and the raw views' rows to this DuckDB file, for trying a model's query by hand")
 	flag.Parse()
-	if err := run(*raw, *rb, *asOf, *explain, *memory); err != nil {
+	if err := run(*raw, *rb, *asOf, *explain, *memory, *save); err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw, rbPath, asOfText, explain, memory string) error {
+func run(raw, rbPath, asOfText, explain, memory, save string) error {
 	ctx := context.Background()
 	asOf, err := date.Parse(asOfText)
 	if err != nil {
@@ -52,7 +54,7 @@ func run(raw, rbPath, asOfText, explain, memory string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	e, err := engine.Open(ctx, engine.Settings{MemoryLimit: memory, PrivateRaw: true, TempDir: tmp, KeepIntermediates: explain != ""})
+	e, err := engine.Open(ctx, engine.Settings{MemoryLimit: memory, PrivateRaw: true, TempDir: tmp, KeepIntermediates: explain != "" || save != ""})
 	if err != nil {
 		return err
 	}
@@ -84,6 +86,11 @@ func run(raw, rbPath, asOfText, explain, memory string) error {
 		fmt.Printf("%8.3f  %s\n", s.Seconds, s.Name)
 	}
 	fmt.Printf("%8.3f  compute\n%8.3f  checks\n%8.3f  export\n", compute, checks, export)
+	if save != "" {
+		if err := saveRelations(ctx, e, save); err != nil {
+			return err
+		}
+	}
 	if explain == "" {
 		return nil
 	}
@@ -103,4 +110,37 @@ func run(raw, rbPath, asOfText, explain, memory string) error {
 		fmt.Printf("\n== %s\n%s", s.Name, text)
 	}
 	return nil
+}
+
+// saveRelations copies every table and view of the engine's database into
+// a new DuckDB file, views as tables, so that a model's query can be run
+// again by hand on what it read.
+func saveRelations(ctx context.Context, e *engine.Engine, file string) error {
+	db := e.DB()
+	if _, err := db.ExecContext(ctx, "ATTACH '"+strings.ReplaceAll(file, "'", "''")+"' AS saved"); err != nil {
+		return err
+	}
+	rows, err := db.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' ORDER BY 1")
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		q := `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
+		if _, err := db.ExecContext(ctx, "CREATE TABLE saved."+q+" AS SELECT * FROM main."+q); err != nil {
+			return fmt.Errorf("save %s: %w", n, err)
+		}
+	}
+	_, err = db.ExecContext(ctx, "DETACH saved")
+	return err
 }

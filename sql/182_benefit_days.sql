@@ -1,0 +1,57 @@
+-- RULES.md section 15: whether a partner holds each benefit on each day its
+-- benefits may change (benefit_causes), with the rules of the day's
+-- program year: the partner is not terminated and each condition the
+-- benefit names holds: its level is one of `levels`, it holds one of the
+-- (area, tier) `designations`, it is registered in one of
+-- `business_models` (AND across conditions, OR within one, as the
+-- multipliers' conditions).
+WITH days AS (
+    SELECT DISTINCT partner_id, d FROM benefit_causes
+),
+state AS (
+    SELECT s.partner_id, s.d, y.program_year, l.level
+    FROM days s
+    ASOF JOIN level_years y ON s.d >= y.counts_from
+    ASOF LEFT JOIN level_history l ON l.partner_id = s.partner_id AND s.d >= l.valid_from
+),
+tiers_held AS MATERIALIZED (
+    -- the designations held on each day (first by partner and day, then by
+    -- the benefits' conditions: the few designations per partner before the
+    -- many conditions per year)
+    SELECT s.partner_id, s.d, s.program_year, h.solution_area, h.tier
+    FROM state s
+    JOIN designation_history h
+      ON h.partner_id = s.partner_id AND h.valid_from <= s.d AND coalesce(h.valid_to >= s.d, true)
+),
+met AS (
+    -- each condition of a benefit that holds on the day
+    SELECT s.partner_id, s.d, v.benefit, v.condition
+    FROM state s
+    JOIN rule_benefit_values v ON v.program_year = s.program_year AND v.condition = 'levels' AND v.value = s.level
+    UNION
+    SELECT t.partner_id, t.d, v.benefit, v.condition
+    FROM tiers_held t
+    JOIN rule_benefit_values v
+      ON v.program_year = t.program_year AND v.condition = 'designations'
+     AND v.solution_area = t.solution_area AND v.value = t.tier
+    UNION
+    SELECT s.partner_id, s.d, v.benefit, v.condition
+    FROM state s
+    JOIN business_model_periods b ON b.partner_id = s.partner_id AND b.from_on <= s.d AND b.until_on > s.d
+    JOIN rule_benefit_values v
+      ON v.program_year = s.program_year AND v.condition = 'business_models' AND v.value = b.business_model
+),
+asked AS (
+    SELECT program_year, benefit, count(DISTINCT condition) AS conditions
+    FROM rule_benefit_values
+    GROUP BY ALL
+),
+held AS (
+    SELECT partner_id, d, benefit, count(*) AS conditions FROM met GROUP BY ALL
+)
+SELECT s.partner_id, s.d, s.program_year, b.benefit,
+       coalesce(s.level <> 'terminated' AND h.conditions = k.conditions, false) AS holds
+FROM state s
+JOIN rule_benefits b ON b.program_year = s.program_year
+JOIN asked k ON k.program_year = b.program_year AND k.benefit = b.benefit
+LEFT JOIN held h ON h.partner_id = s.partner_id AND h.d = s.d AND h.benefit = b.benefit
