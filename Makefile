@@ -5,7 +5,7 @@ BIN       := bin/tally
 AS_OF     ?= 2024-06-30
 export CGO_ENABLED := 1
 
-.PHONY: build test run bench lint fuzz clean pg-fixtures soak
+.PHONY: build test run bench bench-serve lint fuzz clean pg-fixtures soak
 
 build: ## bin/tally
 	$(GO) build -tags=$(TAGS) -o $(BIN) .
@@ -18,6 +18,13 @@ run: build ## the nightly job on the shipped example, published under output/
 
 bench: build ## the nightly run against the engine floor at BENCH_SIZES bookings (see BENCHMARKS.md)
 	$(GO) run -tags=$(TAGS) ./tools/bench
+
+# BENCH_SERVE_FLAGS: -clients 50 -duration 60s -lake DIR -landing DIR (see
+# tools/benchserve); the lake is built once and reused.
+BENCH_SERVE_FLAGS ?=
+
+bench-serve: build ## the dashboard under 50 concurrent clients on a lake of 200k partners (see BENCHMARKS.md)
+	$(GO) run ./tools/benchserve $(BENCH_SERVE_FLAGS)
 
 SOAK_TIME ?= 10m
 

@@ -476,21 +476,44 @@ func (r *Result) Names() []string {
 // text. args are bound to the statement's ? placeholders. Any other kind of
 // statement, or more than one, is refused with ErrNotReadOnly before it runs.
 func (s *Snapshot) Query(ctx context.Context, query string, args ...any) (*Result, error) {
+	res := &Result{}
+	err := s.each(ctx, query, args, func(cols []Column) { res.Columns = cols }, func(row []Value) error {
+		res.Rows = append(res.Rows, row)
+		return nil
+	}, false)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Each runs one SELECT as Query does, but hands the rows to row one at a
+// time as they are read instead of holding them all: for results too
+// large to keep in memory twice. cols is called once, before the first
+// row (or after the last, when there is none); the types are those of the
+// first row. The slice row gets is reused for the next row: keep its
+// values, not the slice. An error from row stops the query and is returned.
+// Like Query's, the result is refused with ErrSnapshotReplaced if a publish
+// replaced the snapshot meanwhile, but rows already handed over were read.
+func (s *Snapshot) Each(ctx context.Context, query string, args []any, cols func([]Column), row func([]Value) error) error {
+	return s.each(ctx, query, args, cols, row, true)
+}
+
+func (s *Snapshot) each(ctx context.Context, query string, args []any, cols func([]Column), each func([]Value) error, reuse bool) error {
 	query = strings.TrimSpace(query)
 	for strings.HasSuffix(query, ";") {
 		query = strings.TrimSpace(strings.TrimSuffix(query, ";"))
 	}
 	if query == "" {
-		return nil, fmt.Errorf("lake: empty query")
+		return fmt.Errorf("lake: empty query")
 	}
 	if err := s.checkSelect(ctx, query); err != nil {
-		return nil, err
+		return err
 	}
 	named := make([]driver.NamedValue, len(args))
 	for i, a := range args {
 		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 	}
-	var res *Result
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
 		if !ok {
@@ -520,20 +543,27 @@ func (s *Snapshot) Query(ctx context.Context, query string, args ...any) (*Resul
 		if len(names) != n {
 			names = all[:n] // the driver could not name them before binding
 		}
-		res = &Result{Columns: make([]Column, n)}
-		for i := range res.Columns {
-			res.Columns[i].Name = names[i]
+		columns := make([]Column, n)
+		for i := range columns {
+			columns[i].Name = names[i]
 		}
 		dest := make([]driver.Value, len(all))
+		var row []Value
+		first := true
 		for {
 			err := rows.Next(dest)
 			if errors.Is(err, io.EOF) {
+				if first {
+					cols(columns)
+				}
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("lake: query: %w", err)
 			}
-			row := make([]Value, n)
+			if row == nil || !reuse {
+				row = make([]Value, n)
+			}
 			for i, v := range dest[:n] {
 				switch v := v.(type) {
 				case nil:
@@ -544,21 +574,22 @@ func (s *Snapshot) Query(ctx context.Context, query string, args ...any) (*Resul
 					row[i] = Value{Text: fmt.Sprint(v)}
 				}
 			}
-			if len(res.Rows) == 0 {
+			if first {
 				for i, t := range dest[n:] {
-					res.Columns[i].Type, _ = t.(string)
+					columns[i].Type, _ = t.(string)
 				}
+				cols(columns)
+				first = false
 			}
-			res.Rows = append(res.Rows, row)
+			if err := each(row); err != nil {
+				return err
+			}
 		}
 	})
 	if s.replaced() {
-		return nil, fmt.Errorf("lake: %s: %w", s.Dir, ErrSnapshotReplaced)
+		return fmt.Errorf("lake: %s: %w", s.Dir, ErrSnapshotReplaced)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	return err
 }
 
 // checkSelect parses the query without binding or running it and accepts

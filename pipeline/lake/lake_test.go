@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,6 +224,57 @@ func TestQueryKeepsOrder(t *testing.T) {
 			t.Fatalf("row %d (%d, %d) out of order after (%d, %d)", n, i, k, prevI, prevK)
 		}
 		prevK, prevI = k, i
+	}
+}
+
+// TestEachStreamsWhatQueryReturns: Each hands over the same columns and
+// rows as Query, one at a time; an error of the callback stops it; a
+// statement that is not a SELECT is refused as by Query.
+func TestEachStreamsWhatQueryReturns(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	q := "SELECT partner_id, program_year, performance_points, next_level FROM partner_levels WHERE partner_id > ? ORDER BY partner_id"
+	want, err := s.Query(ctx, q, "P001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []lake.Column
+	var got [][]lake.Value
+	calls := 0
+	err = s.Each(ctx, q, []any{"P001"}, func(c []lake.Column) { cols = c; calls++ }, func(row []lake.Value) error {
+		if cols == nil {
+			t.Fatal("a row before the columns")
+		}
+		got = append(got, slices.Clone(row))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || !slices.Equal(cols, want.Columns) {
+		t.Errorf("columns %v (%d calls), Query's %v", cols, calls, want.Columns)
+	}
+	if len(got) < 2 || len(got) != len(want.Rows) {
+		t.Fatalf("%d rows, Query %d", len(got), len(want.Rows))
+	}
+	for i := range got {
+		if !slices.Equal(got[i], want.Rows[i]) {
+			t.Errorf("row %d: %v, Query %v", i, got[i], want.Rows[i])
+		}
+	}
+
+	stop := errors.New("stop")
+	n := 0
+	if err := s.Each(ctx, q, []any{""}, func([]lake.Column) {}, func([]lake.Value) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Errorf("callback error: %v after %d rows", err, n)
+	}
+
+	calls = 0
+	if err := s.Each(ctx, "SELECT * FROM partner_levels WHERE false", nil, func(c []lake.Column) { cols = c; calls++ }, func([]lake.Value) error { return nil }); err != nil || calls != 1 || len(cols) == 0 {
+		t.Errorf("no rows: %v, %d calls, columns %v", err, calls, cols)
+	}
+	if err := s.Each(ctx, "COPY partner_levels TO 'x.csv'", nil, func([]lake.Column) {}, func([]lake.Value) error { return nil }); !errors.Is(err, lake.ErrNotReadOnly) {
+		t.Errorf("COPY: %v", err)
 	}
 }
 

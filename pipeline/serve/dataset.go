@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -14,10 +15,16 @@ import (
 	"tally/pipeline/lake"
 )
 
-// dataset is what the dashboard shows of one published snapshot: every
-// partner's summary, held in memory so that a partner page costs no query,
-// and the open snapshot for the ledger rows of the points detail. Every
-// figure of a response comes from one dataset, so from one snapshot.
+// dataset is what the dashboard shows of one published snapshot, held in
+// memory: every partner's levels, ledger rows of its program year, denials
+// and the other tables its pages list. Every figure of a response comes
+// from one dataset, so from one snapshot; the snapshot stays open while
+// the dataset is in use, so that a publish that replaces it is noticed.
+//
+// It is held compactly, for a lake of hundreds of thousands of partners and
+// millions of ledger rows: each table column by column (table), a partner
+// an index into them. A page builds its records from these per request;
+// none needs a query.
 //
 // A dataset is shared by the requests that hold it (acquire/release); once
 // a newer snapshot replaces it, the last request to let go closes it.
@@ -25,10 +32,15 @@ type dataset struct {
 	asOf, runID, dir string
 	programYear      string   // of as_of, the year most partners' rows name
 	months           []string // YYYY-MM of the program year, its first ledger month to as_of
-	levels           []string // the levels, lowest first, then any others
-	thresholds       map[string]threshold
-	partners         map[string]*partner
-	ids              []string // every partner, sorted
+	levels           []string // as_of's program year's levels, lowest first, then any others
+	thresholds       map[string][]threshold
+	ids              []string // every partner, sorted; a partner's index is its position
+	index            map[string]int32
+	levelRows        *table   // partner_levels, row i of partner i
+	tables           []*table // partnerTables, in that order
+	ledger           *table   // points_ledger rows of each partner's own program year: ledgerShown columns
+	otherYears       *table   // points of each partner's other years: program_year, source, points
+	denials          *table   // source, source_id, reason (and detail)
 	distribution     []levelCount
 	movers           []mover
 	ledgerColumns    []string // points_ledger's columns
@@ -45,12 +57,14 @@ type dataset struct {
 	retired bool
 }
 
-// threshold is what a level asks, as far as the snapshot tells it: derived
-// from partner_levels (a partner's points plus what it still needs for its
-// next level), nil when no partner of the snapshot reveals it.
+// threshold is what a level asks in a program year: the snapshot's
+// level_thresholds row (RULES.md section 7, absent thresholds as 0).
 type threshold struct {
-	Performance *string `json:"min_performance_points"`
-	Capability  *string `json:"min_capability_points"`
+	Rank         int    `json:"level_rank"`
+	Level        string `json:"level"`
+	GoodStanding bool   `json:"good_standing"`
+	Performance  string `json:"min_performance_points"`
+	Capability   string `json:"min_capability_points"`
 }
 
 type levelCount struct {
@@ -68,38 +82,62 @@ type mover struct {
 	On        string `json:"on,omitempty"`
 }
 
-// partner is one partner's figures, as the snapshot has them.
-type partner struct {
-	fields         map[string]*string // partner_levels, by column; nil = SQL NULL
-	months         map[string]map[string]int64
-	sources        map[string]int64 // this program year, hundredths
-	businessModel  map[string]int64
-	history        []record
-	audits         []record
-	migration      []record
-	notifications  []record
-	denials        int
-	designations   []record
-	benefits       []record
-	benefitChanges []record
-}
-
-// record is one row of a table, by column; nil = SQL NULL.
+// record is one row of a table, by column; nil = SQL NULL. Pages and the
+// API get rows as records.
 type record map[string]*string
 
-func (p *partner) get(col string) string {
-	if v := p.fields[col]; v != nil {
-		return *v
+// partnerTables are the tables whose rows a partner page lists, in the
+// order of dataset.tables, with the order of each partner's rows.
+var partnerTables = []struct {
+	name, order string
+	optional    bool // RULES.md sections 14 and 15: only when the rulebook has them
+}{
+	{"level_history", "valid_from", false},
+	{"audits", "audit_on", false},
+	{"migration", "ALL", false},
+	{"notifications", "due_on, kind", false},
+	{"designations", "ALL", true},
+	{"benefits", "ALL", true},
+	{"benefit_changes", "changed_on, benefit", true},
+}
+
+// Positions in partnerTables.
+const (
+	tHistory = iota
+	tAudits
+	tMigration
+	tNotifications
+	tDesignations
+	tBenefits
+	tBenefitChanges
+)
+
+// partner is the index of the partner with this id, -1 if the snapshot
+// has none.
+func (d *dataset) partner(id string) int {
+	if i, ok := d.index[id]; ok {
+		return int(i)
 	}
-	return ""
+	return -1
+}
+
+// get is partner p's value of a partner_levels column, "" for NULL.
+func (d *dataset) get(p int, col string) string { return d.levelRows.text(p, col) }
+
+// val is partner p's value of a partner_levels column, nil for NULL.
+func (d *dataset) val(p int, col string) *string { return d.levelRows.get(p, d.levelRows.col(col)) }
+
+// records gives partner p's rows of partnerTables[t] (none when the
+// snapshot lacks the optional table).
+func (d *dataset) records(t, p int) []record {
+	if d.tables[t] == nil {
+		return nil
+	}
+	return d.tables[t].records(p)
 }
 
 // sourceOrder is how sources are listed: the ledger's, then any other.
 var sourceOrder = []string{"booking", "oem_credit", "lifecycle", "influence"}
-
-// optionalTables are shown only when the snapshot has them (their rulebook
-// sections are optional, RULES.md sections 14 and 15).
-var optionalTables = []string{"designations", "benefits", "benefit_changes"}
 
 // loadDataset opens the lake's latest snapshot and reads what the pages
 // show. The snapshot stays open for the points detail until close.
@@ -120,7 +158,7 @@ func loadOnce(ctx context.Context, lakeDir string) (*dataset, error) {
 		return nil, err
 	}
 	d := &dataset{asOf: snap.AsOf, runID: snap.Manifest.RunID, dir: snap.Dir, snap: snap,
-		partners: map[string]*partner{}, thresholds: map[string]threshold{}, optional: map[string]bool{}}
+		index: map[string]int32{}, thresholds: map[string][]threshold{}, optional: map[string]bool{}}
 	if err := d.load(ctx); err != nil {
 		return nil, errors.Join(err, snap.Close())
 	}
@@ -137,14 +175,26 @@ func (d *dataset) query(ctx context.Context, q string, args ...any) (*lake.Resul
 	return r, nil
 }
 
+// each streams q's rows to fn, with the columns (the row slice is reused).
+func (d *dataset) each(ctx context.Context, q string, args []any, fn func(cs []lake.Column, r []lake.Value) error) error {
+	d.queryMu.Lock()
+	defer d.queryMu.Unlock()
+	var cols []lake.Column
+	err := d.snap.Each(ctx, q, args, func(cs []lake.Column) { cols = cs }, func(r []lake.Value) error { return fn(cols, r) })
+	if err != nil {
+		return fmt.Errorf("serve: snapshot as of %s: %w", d.asOf, err)
+	}
+	return nil
+}
+
+// requiredTables are the tables a snapshot must have to be shown.
+var requiredTables = []string{"partner_levels", "points_ledger", "level_history", "audits", "migration", "notifications", "denials", "level_thresholds"}
+
 func (d *dataset) load(ctx context.Context) error {
-	for _, t := range []string{"partner_levels", "points_ledger", "level_history", "audits", "migration", "notifications", "denials"} {
+	for _, t := range requiredTables {
 		if !d.snap.HasTable(t) {
 			return fmt.Errorf("serve: the snapshot as of %s has no table %s", d.asOf, t)
 		}
-	}
-	for _, t := range optionalTables {
-		d.optional[t] = d.snap.HasTable(t)
 	}
 	var err error
 	if d.ledgerColumns, err = d.columns(ctx, "points_ledger"); err != nil {
@@ -155,98 +205,203 @@ func (d *dataset) load(ctx context.Context) error {
 	}
 	d.hasBusinessModel = slices.Contains(d.ledgerColumns, "business_model")
 
-	levels, err := d.query(ctx, "SELECT * FROM partner_levels ORDER BY partner_id")
+	// partner_levels: one row per partner, in id order.
+	n, err := d.count(ctx, "SELECT count(*) FROM partner_levels")
 	if err != nil {
 		return err
 	}
 	years := map[string]int{}
-	for i := range levels.Rows {
-		p := &partner{fields: map[string]*string{}, months: map[string]map[string]int64{},
-			sources: map[string]int64{}, businessModel: map[string]int64{}}
-		for j, c := range levels.Columns {
-			if v := levels.Rows[i][j]; !v.Null {
-				p.fields[c.Name] = &v.Text
-			}
+	err = d.each(ctx, "SELECT * FROM partner_levels ORDER BY partner_id", nil, func(cs []lake.Column, r []lake.Value) error {
+		if d.levelRows == nil {
+			d.levelRows = newTable(cs, -1, n)
 		}
-		id := p.get("partner_id")
-		d.partners[id] = p
-		d.ids = append(d.ids, id)
-		years[p.get("program_year")]++
+		id := r[d.levelRows.col("partner_id")]
+		if id.Null {
+			return fmt.Errorf("partner_levels has a row without partner_id")
+		}
+		if _, dup := d.index[id.Text]; dup {
+			return fmt.Errorf("partner_levels has partner %q twice", id.Text)
+		}
+		d.index[id.Text] = int32(len(d.ids))
+		d.ids = append(d.ids, id.Text)
+		d.levelRows.add(r, -1)
+		years[r[d.levelRows.col("program_year")].Text]++
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	if d.levelRows == nil {
+		return fmt.Errorf("serve: the snapshot as of %s has no partner", d.asOf)
+	}
+	d.levelRows.done()
 	for y, n := range years {
 		if n > years[d.programYear] || n == years[d.programYear] && y > d.programYear {
 			d.programYear = y
 		}
 	}
 
-	// Points of each partner's own program year (the one its
-	// partner_levels row names): the sums partner_levels adds up.
-	bm := "NULL"
-	if d.hasBusinessModel {
-		bm = "coalesce(l.business_model, 'unattributed')"
-	}
-	pts, err := d.query(ctx, `SELECT l.partner_id, strftime(l.earned_on, '%Y-%m') AS month, l.source, `+bm+` AS business_model, sum(l.points)::VARCHAR AS points
-		FROM points_ledger l JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year
-		GROUP BY ALL ORDER BY ALL`)
-	if err != nil {
+	if err := d.loadThresholds(ctx); err != nil {
 		return err
 	}
-	first := ""
-	for _, row := range pts.Rows {
-		p := d.partners[row[0].Text]
-		if p == nil {
-			continue
+	if err := d.loadLedger(ctx); err != nil {
+		return err
+	}
+	d.tables = make([]*table, len(partnerTables))
+	for t, pt := range partnerTables {
+		if pt.optional {
+			if d.optional[pt.name] = d.snap.HasTable(pt.name); !d.optional[pt.name] {
+				continue
+			}
 		}
-		month, src, v := row[1].Text, row[2].Text, hundredths(row[4].Text)
-		if p.months[month] == nil {
-			p.months[month] = map[string]int64{}
+		order := "ALL"
+		if pt.order != "ALL" {
+			order = "partner_id, " + pt.order
 		}
-		p.months[month][src] += v
-		p.sources[src] += v
-		if d.hasBusinessModel {
-			p.businessModel[row[3].Text] += v
-		}
-		if p.get("program_year") == d.programYear && (first == "" || month < first) {
-			first = month
-		}
-	}
-	d.months = monthRange(first, d.asOf)
-
-	if err := d.perPartner(ctx, "SELECT * FROM level_history ORDER BY partner_id, valid_from", func(p *partner, r record) { p.history = append(p.history, r) }); err != nil {
-		return err
-	}
-	if err := d.perPartner(ctx, "SELECT * FROM audits ORDER BY partner_id, audit_on", func(p *partner, r record) { p.audits = append(p.audits, r) }); err != nil {
-		return err
-	}
-	if err := d.perPartner(ctx, "SELECT * FROM migration ORDER BY partner_id", func(p *partner, r record) { p.migration = append(p.migration, r) }); err != nil {
-		return err
-	}
-	if err := d.perPartner(ctx, "SELECT * FROM notifications ORDER BY partner_id, due_on, kind", func(p *partner, r record) { p.notifications = append(p.notifications, r) }); err != nil {
-		return err
-	}
-	if err := d.perPartner(ctx, "SELECT partner_id, count(*)::VARCHAR AS n FROM denials GROUP BY ALL", func(p *partner, r record) { p.denials = int(hundredths(str(r["n"])) / 100) }); err != nil {
-		return err
-	}
-	if d.optional["designations"] {
-		if err := d.perPartner(ctx, "SELECT * FROM designations ORDER BY ALL", func(p *partner, r record) { p.designations = append(p.designations, r) }); err != nil {
+		if d.tables[t], err = d.load1(ctx, "SELECT * FROM "+pt.name, "partner_id", "ORDER BY "+order, "SELECT count(*) FROM "+pt.name); err != nil {
 			return err
 		}
 	}
-	if d.optional["benefits"] {
-		if err := d.perPartner(ctx, "SELECT * FROM benefits ORDER BY ALL", func(p *partner, r record) { p.benefits = append(p.benefits, r) }); err != nil {
-			return err
-		}
+	dcols := "partner_id, source, source_id, reason"
+	if slices.Contains(d.denialColumns, "detail") {
+		dcols += ", detail"
 	}
-	if d.optional["benefit_changes"] {
-		if err := d.perPartner(ctx, "SELECT * FROM benefit_changes ORDER BY partner_id, changed_on, benefit", func(p *partner, r record) { p.benefitChanges = append(p.benefitChanges, r) }); err != nil {
-			return err
-		}
+	if d.denials, err = d.load1(ctx, "SELECT "+dcols+" FROM denials", "partner_id", "ORDER BY partner_id, source, source_id, reason", "SELECT count(*) FROM denials"); err != nil {
+		return err
 	}
 	d.levels = d.levelOrder()
-	d.deriveThresholds()
 	d.summarise()
 	d.notes = append(d.notes,
 		"The snapshot holds no requirement completions or capability list: good standing is shown as computed, and capabilities as their points, without the requirement or capability behind them.")
+	return nil
+}
+
+// load1 reads the rows of sel, with partner_id among its columns, into a
+// table grouped by partner (rows of partners without a partner_levels row,
+// enrolled after as_of, are not kept): "sel WHERE idCol BETWEEN ? AND ?
+// tail", for one range of partners after another, tail ordering by
+// partner_id first. The DuckDB driver holds a whole result in memory
+// before the first row, so a range at a time keeps that small. count
+// counts the rows, to size the table.
+func (d *dataset) load1(ctx context.Context, sel, idCol, tail, count string) (*table, error) {
+	n, err := d.count(ctx, count)
+	if err != nil {
+		return nil, err
+	}
+	var t *table
+	id := -1
+	owner := make([]int32, 0, n)
+	q := sel + " WHERE " + idCol + " BETWEEN ? AND ? " + tail
+	for lo := 0; lo < len(d.ids); lo += loadRange {
+		hi := min(lo+loadRange, len(d.ids)) - 1
+		err = d.each(ctx, q, []any{d.ids[lo], d.ids[hi]}, func(cs []lake.Column, r []lake.Value) error {
+			if t == nil {
+				id = slices.IndexFunc(cs, func(c lake.Column) bool { return c.Name == "partner_id" })
+				if id < 0 {
+					return fmt.Errorf("no partner_id in %s", sel)
+				}
+				t = newTable(cs, id, n)
+			}
+			p := d.partner(r[id].Text)
+			if p < 0 {
+				return nil
+			}
+			owner = append(owner, int32(p))
+			t.add(r, id)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if t == nil { // no row: the columns are still listed
+		r, err := d.query(ctx, sel+" LIMIT 0")
+		if err != nil {
+			return nil, err
+		}
+		t = newTable(r.Columns, r.Index("partner_id"), 0)
+	}
+	t.done()
+	t.group(owner, len(d.ids))
+	return t, nil
+}
+
+// loadRange is how many partners' rows load1 reads at a time.
+const loadRange = 4096
+
+func (d *dataset) count(ctx context.Context, q string) (int, error) {
+	r, err := d.query(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+		return 0, fmt.Errorf("serve: %s: no count", q)
+	}
+	n, err := strconv.Atoi(r.Rows[0][0].Text)
+	if err != nil {
+		return 0, fmt.Errorf("serve: %s: %w", q, err)
+	}
+	return n, nil
+}
+
+// loadThresholds reads level_thresholds: each program year's levels,
+// lowest first.
+func (d *dataset) loadThresholds(ctx context.Context) error {
+	return d.each(ctx, "SELECT program_year, level_rank, level_id, good_standing, min_performance_points, min_capability_points FROM level_thresholds ORDER BY program_year, level_rank", nil,
+		func(_ []lake.Column, r []lake.Value) error {
+			rank, err := strconv.Atoi(r[1].Text)
+			if err != nil {
+				return fmt.Errorf("level_thresholds: level_rank %q: %w", r[1].Text, err)
+			}
+			y := r[0].Text
+			d.thresholds[y] = append(d.thresholds[y], threshold{Rank: rank, Level: r[2].Text, GoodStanding: r[3].Text == "true",
+				Performance: points(r[4].Text), Capability: points(r[5].Text)})
+			return nil
+		})
+}
+
+// ownYear joins the ledger to the partners' own program year (the one
+// their partner_levels row names, whose points partner_levels adds up).
+const ownYear = " l SEMI JOIN partner_levels p ON p.partner_id = l.partner_id AND p.program_year = l.program_year"
+
+// loadLedger reads the ledger rows of each partner's own program year, the
+// points detail lists and the summary sums, and the totals by source of
+// its other years.
+func (d *dataset) loadLedger(ctx context.Context) error {
+	cols := []string{"l.partner_id"}
+	for _, c := range ledgerShown {
+		if slices.Contains(d.ledgerColumns, c) {
+			cols = append(cols, "l."+c)
+		}
+	}
+	var err error
+	d.ledger, err = d.load1(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM points_ledger"+ownYear, "l.partner_id",
+		"ORDER BY l.partner_id, l.earned_on, l.source, l.source_id, l.component, l.rule_id NULLS FIRST", "SELECT count(*) FROM points_ledger"+ownYear)
+	if err != nil {
+		return err
+	}
+	other := strings.Replace(ownYear, "SEMI", "ANTI", 1)
+	d.otherYears, err = d.load1(ctx, "SELECT l.partner_id, l.program_year, l.source, sum(l.points) AS points FROM points_ledger"+other, "l.partner_id",
+		"GROUP BY ALL ORDER BY l.partner_id, l.program_year DESC, l.source",
+		"SELECT count(*) FROM (SELECT DISTINCT l.partner_id, l.program_year, l.source FROM points_ledger"+other+")")
+	if err != nil {
+		return err
+	}
+	// The program year's months: from its first ledger month to as_of's.
+	first := ""
+	if on := d.ledger.col("earned_on"); on >= 0 {
+		for p := range d.ids {
+			if d.get(p, "program_year") != d.programYear {
+				continue
+			}
+			for _, i := range d.ledger.rows(p) {
+				if m := str(d.ledger.get(i, on)); m != "" && (first == "" || m[:min(7, len(m))] < first) {
+					first = m[:min(7, len(m))]
+				}
+			}
+		}
+	}
+	d.months = monthRange(first, d.asOf)
 	return nil
 }
 
@@ -258,122 +413,41 @@ func (d *dataset) columns(ctx context.Context, table string) ([]string, error) {
 	return r.Names(), nil
 }
 
-// perPartner runs q and hands each row, as a record, to the partner its
-// partner_id names (rows of partners without a partner_levels row, enrolled
-// after as_of, are not shown).
-func (d *dataset) perPartner(ctx context.Context, q string, add func(*partner, record)) error {
-	r, err := d.query(ctx, q)
-	if err != nil {
-		return err
-	}
-	id := r.Index("partner_id")
-	for _, row := range r.Rows {
-		p := d.partners[row[id].Text]
-		if p == nil {
-			continue
-		}
-		rec := make(record, len(row))
-		for j, c := range r.Columns {
-			if c.Name == "partner_id" {
-				continue
-			}
-			if !row[j].Null {
-				v := row[j].Text
-				rec[c.Name] = &v
-			} else {
-				rec[c.Name] = nil
-			}
-		}
-		add(p, rec)
-	}
-	return nil
-}
-
-// levelOrder follows next_level from the level that is no level's next:
-// the rulebook's order, lowest first, read from the snapshot alone. Levels
-// on no such chain (terminated) follow.
+// levelOrder is the levels of as_of's program year from level_thresholds,
+// lowest first, then the level values of partner_levels on no such ladder
+// (terminated), by name.
 func (d *dataset) levelOrder() []string {
-	next := map[string]string{}
-	isNext := map[string]bool{}
+	ladder := d.thresholds[d.programYear]
+	if ladder == nil { // no thresholds for as_of's year: the latest year's
+		latest := ""
+		for y := range d.thresholds {
+			latest = max(latest, y)
+		}
+		ladder = d.thresholds[latest]
+	}
+	var order []string
+	for _, t := range ladder {
+		order = append(order, t.Level)
+	}
 	seen := map[string]bool{}
-	for _, id := range d.ids {
-		p := d.partners[id]
-		l, n := p.get("level"), p.get("next_level")
-		for _, v := range []string{l, p.get("earned_level"), p.get("baseline_level")} {
-			if v != "" {
+	for p := range d.ids {
+		for _, c := range []string{"level", "earned_level", "baseline_level", "next_level"} {
+			if v := d.get(p, c); v != "" && !slices.Contains(order, v) {
 				seen[v] = true
 			}
 		}
-		if l != "" && n != "" {
-			next[l] = n
-			isNext[n] = true
-			seen[n] = true
-		}
 	}
-	var order []string
-	for l := range next {
-		if !isNext[l] {
-			for cur := l; cur != "" && !slices.Contains(order, cur); cur = next[cur] {
-				order = append(order, cur)
-			}
-		}
-	}
-	var rest []string
-	for l := range seen {
-		if !slices.Contains(order, l) {
-			rest = append(rest, l)
-		}
-	}
-	slices.Sort(rest)
-	return append(order, rest...)
+	return append(order, sortedKeys(seen)...)
 }
 
-// deriveThresholds reads each level's minimum points from the partners of
-// the program year that are short of it: points + points to next. A level
-// no partner is short of stays unknown (nil).
-func (d *dataset) deriveThresholds() {
-	perf := map[string]map[int64]bool{}
-	capa := map[string]map[int64]bool{}
-	put := func(m map[string]map[int64]bool, level string, v int64) {
-		if m[level] == nil {
-			m[level] = map[int64]bool{}
-		}
-		m[level][v] = true
-	}
-	for _, id := range d.ids {
-		p := d.partners[id]
-		n := p.get("next_level")
-		if n == "" || p.get("program_year") != d.programYear {
-			continue
-		}
-		if short := hundredths(p.get("performance_points_to_next")); short > 0 {
-			put(perf, n, hundredths(p.get("performance_points"))+short)
-		}
-		if short := hundredths(p.get("capability_points_to_next")); short > 0 {
-			put(capa, n, hundredths(p.get("capability_points"))+short)
+// threshold returns what level asks in program year y.
+func (d *dataset) threshold(y, level string) (threshold, bool) {
+	for _, t := range d.thresholds[y] {
+		if t.Level == level {
+			return t, true
 		}
 	}
-	only := func(m map[int64]bool) *string {
-		if len(m) != 1 {
-			return nil // none, or partners disagree: not derivable
-		}
-		for v := range m {
-			s := decimal.Format(v, 2)
-			return &s
-		}
-		return nil
-	}
-	for _, l := range d.levels {
-		d.thresholds[l] = threshold{Performance: only(perf[l]), Capability: only(capa[l])}
-	}
-	// The lowest level asks nothing.
-	if len(d.levels) > 0 {
-		zero := "0.00"
-		t := d.thresholds[d.levels[0]]
-		if t.Performance == nil && t.Capability == nil && len(perf[d.levels[0]]) == 0 {
-			d.thresholds[d.levels[0]] = threshold{Performance: &zero, Capability: &zero}
-		}
-	}
+	return threshold{}, false
 }
 
 // summarise counts partners per level and finds this year's movers: the
@@ -381,8 +455,8 @@ func (d *dataset) deriveThresholds() {
 // year) and those up-leveled above their baseline since.
 func (d *dataset) summarise() {
 	counts := map[string]int{}
-	for _, id := range d.ids {
-		counts[d.partners[id].get("level")]++
+	for p := range d.ids {
+		counts[d.get(p, "level")]++
 	}
 	for _, l := range d.levels {
 		if counts[l] > 0 {
@@ -392,27 +466,25 @@ func (d *dataset) summarise() {
 	if counts[""] > 0 {
 		d.distribution = append(d.distribution, levelCount{"", counts[""]})
 	}
+	audits, history := d.tables[tAudits], d.tables[tHistory]
 	latestAudit := ""
-	for _, id := range d.ids {
-		for _, a := range d.partners[id].audits {
-			latestAudit = max(latestAudit, str(a["audit_on"]))
-		}
+	for i := range audits.n {
+		latestAudit = max(latestAudit, audits.text(i, "audit_on"))
 	}
-	for _, id := range d.ids {
-		p := d.partners[id]
-		for _, a := range p.audits {
-			out := str(a["outcome"])
-			if str(a["audit_on"]) == latestAudit && (out == "promoted" || out == "demoted") {
-				d.movers = append(d.movers, mover{PartnerID: id, From: str(a["previous_level"]), To: str(a["level_after"]),
-					How: out + " at the audit of " + str(a["program_year"]), On: latestAudit})
+	for p, id := range d.ids {
+		for _, a := range audits.rows(p) {
+			out := audits.text(a, "outcome")
+			if audits.text(a, "audit_on") == latestAudit && (out == "promoted" || out == "demoted") {
+				d.movers = append(d.movers, mover{PartnerID: id, From: audits.text(a, "previous_level"), To: audits.text(a, "level_after"),
+					How: out + " at the audit of " + audits.text(a, "program_year"), On: latestAudit})
 			}
 		}
-		level, base := p.get("level"), p.get("baseline_level")
+		level, base := d.get(p, "level"), d.get(p, "baseline_level")
 		if d.rank(level) > d.rank(base) && base != "" {
 			on := ""
-			for _, h := range p.history {
-				if str(h["level"]) == level && str(h["valid_to"]) == "" {
-					on = str(h["valid_from"])
+			for _, h := range history.rows(p) {
+				if history.text(h, "level") == level && history.text(h, "valid_to") == "" {
+					on = history.text(h, "valid_from")
 				}
 			}
 			d.movers = append(d.movers, mover{PartnerID: id, From: base, To: level, How: "up-leveled during the year", On: on})
@@ -484,6 +556,21 @@ func hundredths(s string) int64 {
 		return 0
 	}
 	return v
+}
+
+// points writes a decimal with the two places of the points columns, or
+// more where its value has them: level_thresholds keeps the rulebook's
+// scale (900.000000000 is 900.00, 900.125000000 is 900.125).
+func points(s string) string {
+	whole, frac, ok := strings.Cut(s, ".")
+	if !ok {
+		return s + ".00"
+	}
+	frac = strings.TrimRight(frac, "0")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	return whole + "." + frac
 }
 
 func str(p *string) string {

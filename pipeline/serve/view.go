@@ -1,9 +1,10 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"slices"
-	"strings"
+	"strconv"
 
 	"tally/pipeline/chart"
 	"tally/pipeline/decimal"
@@ -35,10 +36,10 @@ type Row struct {
 }
 
 func (d *dataset) row(id string) Row {
-	p := d.partners[id]
-	return Row{PartnerID: id, Level: p.get("level"), EarnedLevel: p.get("earned_level"), GoodStanding: boolOf(p.fields["good_standing"]),
-		PerformancePoints: p.get("performance_points"), CapabilityPoints: p.get("capability_points"), NextLevel: p.get("next_level"),
-		PerformancePointsToNext: p.get("performance_points_to_next"), CapabilityPointsToNext: p.get("capability_points_to_next")}
+	p := d.partner(id)
+	return Row{PartnerID: id, Level: d.get(p, "level"), EarnedLevel: d.get(p, "earned_level"), GoodStanding: boolOf(d.val(p, "good_standing")),
+		PerformancePoints: d.get(p, "performance_points"), CapabilityPoints: d.get(p, "capability_points"), NextLevel: d.get(p, "next_level"),
+		PerformancePointsToNext: d.get(p, "performance_points_to_next"), CapabilityPointsToNext: d.get(p, "capability_points_to_next")}
 }
 
 // List is /api/partners: the partners the user may see.
@@ -73,7 +74,7 @@ type Summary struct {
 	Capability    string             `json:"capability_points"`
 	ToNext        *Distance          `json:"to_next_level,omitempty"`
 	Months        []MonthPoints      `json:"points_to_date_by_month"`
-	Thresholds    []LevelThreshold   `json:"thresholds"` // the current and next level's, as far as the snapshot tells
+	Thresholds    []LevelThreshold   `json:"thresholds"` // every level of the partner's program year, from level_thresholds
 	Standing      Standing           `json:"standing"`
 	BusinessModel []ModelPoints      `json:"points_by_business_model,omitempty"`
 	Designations  []record           `json:"designations,omitempty"`
@@ -92,11 +93,10 @@ type Summary struct {
 	chart *chart.BarChart
 }
 
-// LevelThreshold is what the current or next level asks; nil where the
-// snapshot does not reveal it.
+// LevelThreshold is what a level of the partner's program year asks, and
+// whether it is the partner's current or next level.
 type LevelThreshold struct {
-	Role  string `json:"role"` // current or next
-	Level string `json:"level"`
+	Role string `json:"role,omitempty"` // current, next or ""
 	threshold
 }
 
@@ -150,43 +150,77 @@ func (d *dataset) overview() Overview {
 }
 
 func (d *dataset) summary(id string) *Summary {
-	p := d.partners[id]
-	s := &Summary{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), PartnerLevels: p.fields,
-		Level: p.get("level"), EarnedLevel: p.get("earned_level"), BaselineLevel: p.get("baseline_level"), NextLevel: p.get("next_level"),
-		GoodStanding: boolOf(p.fields["good_standing"]), Performance: p.get("performance_points"), Capability: p.get("capability_points"),
-		Thresholds: []LevelThreshold{}, History: p.history, Audits: p.audits, Migration: p.migration,
-		Designations: p.designations, Benefits: p.benefits, BenefitChanges: p.benefitChanges, Denials: p.denials, Notes: slices.Clone(d.notes)}
-	for _, src := range sortedSources(p.sources) {
-		s.Points = append(s.Points, SourcePoints{src, decimal.Format(p.sources[src], 2)})
+	p := d.partner(id)
+	fields := make(map[string]*string, len(d.levelRows.names))
+	for j, c := range d.levelRows.names {
+		fields[c] = d.levelRows.get(p, j)
 	}
-	for _, m := range sortedKeys(p.businessModel) {
-		s.BusinessModel = append(s.BusinessModel, ModelPoints{m, decimal.Format(p.businessModel[m], 2)})
+	s := &Summary{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: d.get(p, "program_year"), PartnerLevels: fields,
+		Level: d.get(p, "level"), EarnedLevel: d.get(p, "earned_level"), BaselineLevel: d.get(p, "baseline_level"), NextLevel: d.get(p, "next_level"),
+		GoodStanding: boolOf(d.val(p, "good_standing")), Performance: d.get(p, "performance_points"), Capability: d.get(p, "capability_points"),
+		Thresholds: []LevelThreshold{}, History: d.records(tHistory, p), Audits: d.records(tAudits, p),
+		Migration: d.records(tMigration, p), Designations: d.records(tDesignations, p),
+		Benefits: d.records(tBenefits, p), BenefitChanges: d.records(tBenefitChanges, p), Denials: len(d.denials.rows(p)), Notes: slices.Clone(d.notes)}
+	// The ledger's sums of the partner's program year: by source, business
+	// model, and month and source.
+	sources, models, byMonth := map[string]int64{}, map[string]int64{}, map[string]map[string]int64{}
+	l := d.ledger
+	on, src, bm, pts := l.col("earned_on"), l.col("source"), l.col("business_model"), l.col("points")
+	for _, i := range l.rows(p) {
+		v := int64(0)
+		if pts >= 0 {
+			v = l.cols[pts].hundredths(i)
+		}
+		source := str(l.get(i, src))
+		sources[source] += v
+		if d.hasBusinessModel {
+			m := "unattributed"
+			if b := l.get(i, bm); b != nil {
+				m = *b
+			}
+			models[m] += v
+		}
+		month := str(l.get(i, on))
+		month = month[:min(7, len(month))]
+		if byMonth[month] == nil {
+			byMonth[month] = map[string]int64{}
+		}
+		byMonth[month][source] += v
+	}
+	for _, src := range sortedSources(sources) {
+		s.Points = append(s.Points, SourcePoints{src, decimal.Format(sources[src], 2)})
+	}
+	for _, m := range sortedKeys(models) {
+		s.BusinessModel = append(s.BusinessModel, ModelPoints{m, decimal.Format(models[m], 2)})
 	}
 	if s.NextLevel != "" {
-		s.ToNext = &Distance{Level: s.NextLevel, Performance: p.get("performance_points_to_next"), Capability: p.get("capability_points_to_next")}
+		s.ToNext = &Distance{Level: s.NextLevel, Performance: d.get(p, "performance_points_to_next"), Capability: d.get(p, "capability_points_to_next")}
 	}
-	for _, l := range []struct{ role, level string }{{"current", s.Level}, {"next", s.NextLevel}} {
-		if t, ok := d.thresholds[l.level]; ok && l.level != "" {
-			s.Thresholds = append(s.Thresholds, LevelThreshold{l.role, l.level, t})
+	for _, t := range d.thresholds[s.ProgramYear] {
+		lt := LevelThreshold{threshold: t}
+		switch t.Level {
+		case s.Level:
+			lt.Role = "current"
+		case s.NextLevel:
+			lt.Role = "next"
 		}
+		s.Thresholds = append(s.Thresholds, lt)
 	}
 
 	// Points to date: months of the program year, stacked by source.
 	months := d.months
 	if s.ProgramYear != d.programYear {
-		months = sortedKeys(p.months)
+		months = sortedKeys(byMonth)
 	}
 	var run int64
 	bc := &chart.BarChart{Title: "Performance points to date, " + s.ProgramYear, Stacked: true}
-	cum := map[string]int64{}
-	srcs := sortedSources(p.sources)
+	srcs := sortedSources(sources)
 	for _, m := range months {
 		mp := MonthPoints{Month: m}
 		for _, src := range srcs {
-			v := p.months[m][src]
+			v := byMonth[m][src]
 			mp.BySource = append(mp.BySource, SourcePoints{src, decimal.Format(v, 2)})
 			run += v
-			cum[src] += v
 		}
 		mp.ToDate = decimal.Format(run, 2)
 		s.Months = append(s.Months, mp)
@@ -196,7 +230,7 @@ func (d *dataset) summary(id string) *Summary {
 		ser := chart.Series{Name: src}
 		acc := int64(0)
 		for _, m := range months {
-			acc += p.months[m][src]
+			acc += byMonth[m][src]
 			ser.Values = append(ser.Values, float64(acc)/100)
 		}
 		bc.Series = append(bc.Series, ser)
@@ -204,9 +238,12 @@ func (d *dataset) summary(id string) *Summary {
 	if len(bc.Series) == 0 { // nothing earned yet: an empty bar per month
 		bc.Series = []chart.Series{{Name: "points", Values: make([]float64, len(months))}}
 	}
+	// A line at the current and the next level's performance threshold.
 	for _, l := range []string{s.Level, s.NextLevel} {
-		if t := d.thresholds[l]; l != "" && t.Performance != nil && hundredths(*t.Performance) > 0 {
-			bc.Rules = append(bc.Rules, chart.Rule{Name: l, Value: float64(hundredths(*t.Performance)) / 100})
+		if t, ok := d.threshold(s.ProgramYear, l); ok {
+			if v, err := strconv.ParseFloat(t.Performance, 64); err == nil && v > 0 {
+				bc.Rules = append(bc.Rules, chart.Rule{Name: l, Value: v})
+			}
 		}
 	}
 	s.chart = bc
@@ -217,12 +254,12 @@ func (d *dataset) summary(id string) *Summary {
 			"The snapshot does not publish requirement completions, so which requirement is missing is not available here; the program team's records say."
 	}
 
-	for _, a := range p.audits {
+	for _, a := range s.Audits {
 		if w := openWindow(a, d.asOf); w != nil {
 			s.AuditWindow = w
 		}
 	}
-	for _, n := range p.notifications {
+	for _, n := range d.records(tNotifications, p) {
 		if str(n["due_on"]) >= d.asOf {
 			s.Reminders = append(s.Reminders, n)
 		} else {
@@ -293,54 +330,32 @@ type YearTotal struct {
 // component and rule_id).
 var ledgerShown = []string{"earned_on", "source", "source_id", "booking_id", "component", "rule_id", "business_model", "tcv_usd", "points"}
 
-func (d *dataset) points(ctx context.Context, id string) (*Points, error) {
-	p := d.partners[id]
-	out := &Points{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: p.get("program_year"), Denials: []record{}, Months: []LedgerMonth{}, OtherYears: []YearTotal{}}
-	var cols []string
-	for _, c := range ledgerShown {
-		if slices.Contains(d.ledgerColumns, c) {
-			cols = append(cols, c)
-		}
-	}
-	r, err := d.query(ctx, "SELECT program_year, "+strings.Join(cols, ", ")+
-		" FROM points_ledger WHERE partner_id = ? ORDER BY program_year DESC, earned_on, source, source_id, component, rule_id NULLS FIRST", id)
-	if err != nil {
-		return nil, err
-	}
-	years := map[string]map[string]int64{}
-	var yearOrder []string
+func (d *dataset) points(_ context.Context, id string) (*Points, error) {
+	p := d.partner(id)
+	out := &Points{Snapshot: d.snapshot(), AsOf: d.asOf, PartnerID: id, ProgramYear: d.get(p, "program_year"), Denials: []record{}, Months: []LedgerMonth{}, OtherYears: []YearTotal{}}
+	l := d.ledger
+	rows := l.rows(p)
+	// The rows come in the order the detail lists them (loadLedger).
+	on, src, pts := l.col("earned_on"), l.col("source"), l.col("points")
 	var total int64
-	for _, row := range r.Rows {
-		rec := record{}
-		for j, c := range r.Columns[1:] {
-			if v := row[j+1]; !v.Null {
-				t := v.Text
-				rec[c.Name] = &t
-			} else {
-				rec[c.Name] = nil
-			}
-		}
-		year, src, pts := row[0].Text, str(rec["source"]), hundredths(str(rec["points"]))
-		if year != out.ProgramYear {
-			if years[year] == nil {
-				years[year] = map[string]int64{}
-				yearOrder = append(yearOrder, year)
-			}
-			years[year][src] += pts
-			continue
-		}
-		month := str(rec["earned_on"])[:7]
+	for _, i := range rows {
+		rec := l.record(i)
+		month := str(l.get(i, on))
+		month = month[:min(7, len(month))]
+		source := str(l.get(i, src))
 		if n := len(out.Months); n == 0 || out.Months[n-1].Month != month {
 			out.Months = append(out.Months, LedgerMonth{Month: month})
 		}
 		m := &out.Months[len(out.Months)-1]
-		g := slices.IndexFunc(m.Sources, func(g LedgerGroup) bool { return g.Source == src })
+		g := slices.IndexFunc(m.Sources, func(g LedgerGroup) bool { return g.Source == source })
 		if g < 0 {
-			m.Sources = append(m.Sources, LedgerGroup{Source: src})
+			m.Sources = append(m.Sources, LedgerGroup{Source: source})
 			g = len(m.Sources) - 1
 		}
 		m.Sources[g].Rows = append(m.Sources[g].Rows, rec)
-		total += pts
+		if pts >= 0 {
+			total += l.cols[pts].hundredths(i)
+		}
 	}
 	for i := range out.Months {
 		m := &out.Months[i]
@@ -359,38 +374,44 @@ func (d *dataset) points(ctx context.Context, id string) (*Points, error) {
 		m.Points = decimal.Format(sum, 2)
 	}
 	out.Total = decimal.Format(total, 2)
-	for _, y := range yearOrder {
-		yt := YearTotal{ProgramYear: y}
-		var sum int64
-		for _, src := range sortedSources(years[y]) {
-			yt.BySource = append(yt.BySource, SourcePoints{src, decimal.Format(years[y][src], 2)})
-			sum += years[y][src]
+
+	// Other years, latest first, by source.
+	o := d.otherYears
+	oy, osrc, opts := o.col("program_year"), o.col("source"), o.col("points")
+	for _, i := range o.rows(p) {
+		year := str(o.get(i, oy))
+		if n := len(out.OtherYears); n == 0 || out.OtherYears[n-1].ProgramYear != year {
+			out.OtherYears = append(out.OtherYears, YearTotal{ProgramYear: year})
 		}
-		yt.Points = decimal.Format(sum, 2)
-		out.OtherYears = append(out.OtherYears, yt)
+		out.OtherYears[len(out.OtherYears)-1].BySource = append(out.OtherYears[len(out.OtherYears)-1].BySource,
+			SourcePoints{str(o.get(i, osrc)), decimal.Format(o.cols[opts].hundredths(i), 2)})
+	}
+	for i := range out.OtherYears {
+		y := &out.OtherYears[i]
+		slices.SortStableFunc(y.BySource, func(a, b SourcePoints) int {
+			return cmp.Compare(rank(a.Source), rank(b.Source))
+		})
+		var sum int64
+		for _, sp := range y.BySource {
+			sum += hundredths(sp.Points)
+		}
+		y.Points = decimal.Format(sum, 2)
 	}
 
-	dcols := []string{"source", "source_id", "reason"}
-	if slices.Contains(d.denialColumns, "detail") {
-		dcols = append(dcols, "detail")
-	}
-	den, err := d.query(ctx, "SELECT "+strings.Join(dcols, ", ")+" FROM denials WHERE partner_id = ? ORDER BY source, source_id, reason", id)
-	if err != nil {
-		return nil, err
-	}
-	for _, row := range den.Rows {
-		rec := record{}
-		for j, c := range den.Columns {
-			if !row[j].Null {
-				t := row[j].Text
-				rec[c.Name] = &t
-			} else {
-				rec[c.Name] = nil
-			}
-		}
-		out.Denials = append(out.Denials, rec)
+	// Denials, by source, source_id and reason (as loaded).
+	den := d.denials.rows(p)
+	for _, i := range den {
+		out.Denials = append(out.Denials, d.denials.record(i))
 	}
 	return out, nil
+}
+
+// rank is a source's position in sourceOrder, others after.
+func rank(source string) int {
+	if i := slices.Index(sourceOrder, source); i >= 0 {
+		return i
+	}
+	return len(sourceOrder)
 }
 
 func boolOf(p *string) *bool {
