@@ -6,26 +6,11 @@
 -- per kind may change. (A bit set rather than a list: an ordered list
 -- aggregate buffers every group's values until it sorts them; bit_or's
 -- state is one number.)
-WITH change_dates AS (
-    SELECT partner_id, achieved_on AS d FROM raw_capabilities
-    UNION
-    SELECT partner_id, expires_on FROM raw_capabilities WHERE expires_on IS NOT NULL
-    UNION
-    SELECT p.partner_id, y.counts_from FROM raw_partners p CROSS JOIN level_years y
-),
-dated AS (
-    SELECT c.partner_id, c.d, y.program_year
-    FROM change_dates c
-    ASOF JOIN level_years y ON c.d >= y.counts_from
+WITH dated AS (
+    SELECT partner_id, d, program_year FROM capability_days
 ),
 valid AS (
-    -- each capability once, its kind from its latest achievement (as 091_valid_capabilities)
-    SELECT s.partner_id, s.d, v.capability_id, arg_max(v.kind, v.achieved_on) AS kind
-    FROM dated s
-    JOIN raw_capabilities v
-      ON v.partner_id = s.partner_id AND v.achieved_on <= s.d
-     AND (v.expires_on IS NULL OR v.expires_on > s.d)
-    GROUP BY ALL
+    SELECT partner_id, d, capability_id, kind FROM capabilities_on_days
 ),
 kind_counts AS (
     SELECT partner_id, d, kind, count(*) AS capabilities FROM valid GROUP BY ALL

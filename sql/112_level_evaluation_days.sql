@@ -1,18 +1,10 @@
 -- The days to evaluate: every change day of an enrolled partner up to as_of
 -- (and before its partnership ended: from then on it is terminated), and the
 -- last day of every re-levelled year that has ended.
-WITH enrolled AS (
-    SELECT p.partner_id, p.enrolled_on,
-           least(a.as_of, coalesce(x.ended_on - 1, a.as_of)) AS last_day
-    FROM raw_partners p
-    CROSS JOIN run_params a
-    LEFT JOIN partner_end x USING (partner_id)
-    WHERE p.enrolled_on <= a.as_of
-),
-change_days AS (
-    SELECT partner_id, enrolled_on AS d FROM enrolled
+WITH change_days AS (
+    SELECT partner_id, enrolled_on AS d FROM enrolled_partners
     UNION
-    SELECT e.partner_id, y.starts_on FROM enrolled e JOIN rule_years y ON y.starts_on > e.enrolled_on
+    SELECT e.partner_id, y.starts_on FROM enrolled_partners e JOIN rule_years y ON y.starts_on > e.enrolled_on
     UNION
     SELECT partner_id, earned_on FROM performance_to_date
     UNION
@@ -24,12 +16,12 @@ change_days AS (
 ),
 timeline AS (
     SELECT c.partner_id, c.d
-    FROM change_days c JOIN enrolled e USING (partner_id)
+    FROM change_days c JOIN enrolled_partners e USING (partner_id)
     WHERE c.d BETWEEN e.enrolled_on AND e.last_day
 ),
 year_ends AS (
     SELECT e.partner_id, y.ends_on AS d
-    FROM enrolled e
+    FROM enrolled_partners e
     CROSS JOIN relevel_years y
     CROSS JOIN run_params a
     WHERE y.ends_on < a.as_of

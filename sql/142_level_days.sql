@@ -1,12 +1,5 @@
 -- The level on every day it may change, up to as_of.
-WITH enrolled AS (
-    SELECT p.partner_id, p.enrolled_on, x.ended_on
-    FROM raw_partners p
-    CROSS JOIN run_params a
-    LEFT JOIN partner_end x USING (partner_id)
-    WHERE p.enrolled_on <= a.as_of
-),
-change_days AS (
+WITH change_days AS (
     SELECT partner_id, valid_from AS d FROM earned_levels
     UNION
     SELECT partner_id, valid_from FROM baseline_events
@@ -15,9 +8,9 @@ change_days AS (
     UNION
     SELECT partner_id, valid_to + 1 FROM window_periods
     UNION
-    SELECT partner_id, ended_on FROM enrolled WHERE ended_on IS NOT NULL
+    SELECT partner_id, ended_on FROM enrolled_partners WHERE ended_on IS NOT NULL
     UNION
-    SELECT partner_id, a.as_of FROM enrolled, run_params a
+    SELECT partner_id, a.as_of FROM enrolled_partners, run_params a
 )
 SELECT c.partner_id, c.d,
        CASE WHEN e.ended_on <= c.d THEN NULL
@@ -33,7 +26,7 @@ SELECT c.partner_id, c.d,
             ELSE 'earned'
        END AS reason
 FROM change_days c
-JOIN enrolled e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
+JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a
 ASOF LEFT JOIN window_periods w ON w.partner_id = c.partner_id AND c.d >= w.valid_from
 ASOF LEFT JOIN baseline_events b ON b.partner_id = c.partner_id AND c.d >= b.valid_from

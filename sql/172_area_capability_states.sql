@@ -6,29 +6,14 @@
 -- capability id, kind rows the capabilities of that kind (only the area's
 -- own, when the area lists its capabilities). A tier is met when each
 -- all_of and kind row has min_count and, if it has any_of rows, one of them
--- has one. Valid on D as in 111_capability_states (achieved_on <= D, no
--- expires_on <= D). Every partner has a row per area at each year's start,
+-- has one. Valid on D: 106_capabilities_on_days. Every partner has a row per area at each year's start,
 -- where the year's requirements may change. Only pairs that can meet a
 -- tier have rows (candidates): a missing pair meets no tier on any day.
-WITH change_dates AS (
-    SELECT partner_id, achieved_on AS d FROM raw_capabilities
-    UNION
-    SELECT partner_id, expires_on FROM raw_capabilities WHERE expires_on IS NOT NULL
-    UNION
-    SELECT p.partner_id, y.counts_from FROM raw_partners p CROSS JOIN level_years y
-),
-dated AS (
-    SELECT c.partner_id, c.d, y.program_year
-    FROM change_dates c
-    ASOF JOIN level_years y ON c.d >= y.counts_from
+WITH dated AS (
+    SELECT partner_id, d, program_year FROM capability_days
 ),
 valid AS (
-    SELECT s.partner_id, s.d, s.program_year, v.capability_id, arg_max(v.kind, v.achieved_on) AS kind
-    FROM dated s
-    JOIN raw_capabilities v
-      ON v.partner_id = s.partner_id AND v.achieved_on <= s.d
-     AND (v.expires_on IS NULL OR v.expires_on > s.d)
-    GROUP BY ALL
+    SELECT partner_id, d, program_year, capability_id, kind FROM capabilities_on_days
 ),
 listed AS (
     SELECT DISTINCT program_year, solution_area FROM rule_area_capabilities

@@ -13,15 +13,7 @@
 -- last day of every re-levelled year that has ended is evaluated too
 -- (is_year_end): the audit judges the tier on credits and capabilities as
 -- on ends_on (rank_on_requirements), good standing on audit_on.
-WITH enrolled AS (
-    SELECT p.partner_id, p.enrolled_on,
-           least(a.as_of, coalesce(x.ended_on - 1, a.as_of)) AS last_day
-    FROM raw_partners p
-    CROSS JOIN run_params a
-    LEFT JOIN partner_end x USING (partner_id)
-    WHERE p.enrolled_on <= a.as_of
-),
-pair_credits AS (
+WITH pair_credits AS (
     SELECT c.* FROM area_credits c
     SEMI JOIN area_pairs a ON a.partner_id = c.partner_id AND a.solution_area = c.solution_area
 ),
@@ -34,9 +26,9 @@ credit_days AS (
      AND t.min_credits <= greatest(c.credits, c.credits - c.day_credits)
 ),
 partner_days AS (
-    SELECT partner_id, enrolled_on AS d FROM enrolled
+    SELECT partner_id, enrolled_on AS d FROM enrolled_partners
     UNION
-    SELECT e.partner_id, y.starts_on FROM enrolled e JOIN rule_years y ON y.starts_on > e.enrolled_on
+    SELECT e.partner_id, y.starts_on FROM enrolled_partners e JOIN rule_years y ON y.starts_on > e.enrolled_on
     UNION
     SELECT partner_id, achieved_on FROM raw_capabilities
     UNION
@@ -51,12 +43,12 @@ change_days AS (
 ),
 timeline AS (
     SELECT c.partner_id, c.solution_area, c.d
-    FROM change_days c JOIN enrolled e USING (partner_id)
+    FROM change_days c JOIN enrolled_partners e USING (partner_id)
     WHERE c.d BETWEEN e.enrolled_on AND e.last_day
 ),
 year_ends AS (
     SELECT e.partner_id, a.solution_area, y.ends_on AS d
-    FROM enrolled e
+    FROM enrolled_partners e
     JOIN area_pairs a USING (partner_id)
     CROSS JOIN relevel_years y
     CROSS JOIN run_params r

@@ -11,19 +11,12 @@
 -- a reinstatement's earned tier. reason: the event of the day, `earned`
 -- when the tier rose because it was earned. Only the pairs of area_pairs
 -- (no tier elsewhere).
-WITH enrolled AS (
-    SELECT p.partner_id, p.enrolled_on, x.ended_on
-    FROM raw_partners p
-    CROSS JOIN run_params a
-    LEFT JOIN partner_end x USING (partner_id)
-    WHERE p.enrolled_on <= a.as_of
-),
-events AS (
+WITH events AS (
     SELECT e.partner_id, a.solution_area, e.enrolled_on AS valid_from, -1 AS baseline_rank, 'earned' AS reason, 0 AS priority
-    FROM enrolled e JOIN area_pairs a USING (partner_id)
+    FROM enrolled_partners e JOIN area_pairs a USING (partner_id)
     UNION ALL
     SELECT c.partner_id, c.solution_area, c.ends_on + 1, c.previous_rank, 'carried', 1
-    FROM designation_chain c JOIN enrolled e USING (partner_id)
+    FROM designation_chain c JOIN enrolled_partners e USING (partner_id)
     WHERE e.enrolled_on <= c.ends_on
     UNION ALL
     SELECT partner_id, solution_area, relevel_on, after_rank,
@@ -50,9 +43,9 @@ change_days AS (
     UNION
     SELECT w.partner_id, a.solution_area, w.valid_to + 1 FROM window_periods w JOIN area_pairs a USING (partner_id)
     UNION
-    SELECT e.partner_id, a.solution_area, e.ended_on FROM enrolled e JOIN area_pairs a USING (partner_id) WHERE e.ended_on IS NOT NULL
+    SELECT e.partner_id, a.solution_area, e.ended_on FROM enrolled_partners e JOIN area_pairs a USING (partner_id) WHERE e.ended_on IS NOT NULL
     UNION
-    SELECT e.partner_id, a.solution_area, r.as_of FROM enrolled e JOIN area_pairs a USING (partner_id) CROSS JOIN run_params r
+    SELECT e.partner_id, a.solution_area, r.as_of FROM enrolled_partners e JOIN area_pairs a USING (partner_id) CROSS JOIN run_params r
 )
 SELECT c.partner_id, c.solution_area, c.d,
        CASE WHEN e.ended_on <= c.d THEN NULL
@@ -67,7 +60,7 @@ SELECT c.partner_id, c.solution_area, c.d,
             ELSE 'earned'
        END AS reason
 FROM change_days c
-JOIN enrolled e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
+JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a
 ASOF LEFT JOIN window_periods w ON w.partner_id = c.partner_id AND c.d >= w.valid_from
 ASOF LEFT JOIN baseline b ON b.partner_id = c.partner_id AND b.solution_area = c.solution_area AND c.d >= b.valid_from
