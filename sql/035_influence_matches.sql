@@ -41,7 +41,7 @@ transactors AS (
 last_window AS (
     SELECT influence_window_years FROM rule_years ORDER BY year_rank DESC LIMIT 1
 )
-SELECT c.claim_id, c.partner_id, b.booking_id, d.program_year, b.booked_on,
+SELECT c.claim_id, c.partner_id, b.booking_id, b.solution, d.program_year, b.booked_on,
        to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
        coalesce(t.first_booked_on <= b.booked_on, false) AS claimant_transacts
 FROM claims c

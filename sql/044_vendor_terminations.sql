@@ -7,7 +7,7 @@
 -- capped events as cap_release rows on the same day (043_cap_allocation).
 WITH terminated AS (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.vendor_terminated_on AS terminated_on,
-           e.business_model, e.points
+           e.business_model, e.solution, e.points
     FROM booking_events e, run_params r
     WHERE e.reason IS NULL AND e.vendor_terminated_on <= r.as_of
 ),
@@ -16,7 +16,7 @@ adjustments AS (
     UNION ALL
     SELECT c.source, c.source_id, c.points FROM cap_allocation c SEMI JOIN terminated t USING (source, source_id)
 )
-SELECT t.source, t.source_id, t.partner_id, t.program_year, t.terminated_on AS earned_on, t.business_model,
+SELECT t.source, t.source_id, t.partner_id, t.program_year, t.terminated_on AS earned_on, t.business_model, t.solution,
        (-(any_value(t.points) + coalesce(sum(a.points), 0)))::DECIMAL(18,2) AS points
 FROM terminated t
 LEFT JOIN adjustments a USING (source, source_id)

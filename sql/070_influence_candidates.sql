@@ -8,7 +8,7 @@
 -- time, RULES.md section 13: a row never depends on a later fact). reason: why the
 -- match earns nothing (NULL when it earns); factor and its columns: the
 -- influence rule of the booking's year (points_per_usd * rate).
-SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, m.booking_id,
+SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, m.booking_id, m.solution,
        m.program_year, m.booked_on, m.tcv_usd, m.booking_status, m.terminated_on,
        CASE
            WHEN c.claim_reason IS NOT NULL THEN c.claim_reason

@@ -2,9 +2,10 @@
 -- valid claim (approved_on, claim_id): tcv_usd * points_per_usd * rate of the
 -- booking's year, no multipliers, no cap, earned on booked_on.
 -- business_model: as for booking events (section 12), on booked_on; the
--- award's event has no license type, tags or solution of its own.
+-- award's event has no license type, tags or solution of its own (solution:
+-- the booking's, which credits its solution area, section 14).
 WITH awards AS MATERIALIZED (
-    SELECT claim_id, partner_id, kind, booking_id, program_year, booked_on, tcv_usd,
+    SELECT claim_id, partner_id, kind, booking_id, solution, program_year, booked_on, tcv_usd,
            booking_status, terminated_on, points_of(tcv_usd, factor, factor6, fast_below) AS points
     FROM influence_candidates
     WHERE reason IS NULL

@@ -1,24 +1,15 @@
 -- RULES.md section 14: a solution area's credits are the performance points
 -- of the bookings, OEM credits and influence awards of its solutions in the
 -- program year to date, after multipliers, the cap and terminations: the
--- ledger's own rows of those sources, never points computed again (an
--- influence row's source_id is the booking it was earned on; lifecycle
--- points credit no area). The solutions are those of the row's program
--- year. One row per partner, area, program year and day the area's credits
--- move; credits is the year's total up to and including that day.
-WITH rows AS (
-    -- the ledger's rows of those sources with the solution of their event
-    SELECT l.partner_id, l.program_year, l.earned_on, l.points, b.solution
-    FROM points_ledger l JOIN raw_bookings b ON b.booking_id = l.source_id
-    WHERE l.source IN ('booking', 'influence')
-    UNION ALL
-    SELECT l.partner_id, l.program_year, l.earned_on, l.points, c.solution
-    FROM points_ledger l JOIN raw_oem_credits c ON c.credit_id = l.source_id
-    WHERE l.source = 'oem_credit'
-),
-credited AS (
+-- ledger's own rows of those sources, never points computed again
+-- (079_earning_rows carries each row's solution: on an influence row the
+-- booking's; lifecycle points credit no area). The solutions are those of
+-- the row's program year. One row per partner, area, program year and day
+-- the area's credits move; credits is the year's total up to and including
+-- that day.
+WITH credited AS (
     SELECT r.partner_id, a.solution_area, r.program_year, r.earned_on, sum(r.points) AS day_credits
-    FROM rows r
+    FROM earning_rows r
     JOIN rule_area_solutions a ON a.program_year = r.program_year AND a.solution = r.solution
     GROUP BY ALL
 )

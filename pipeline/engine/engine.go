@@ -370,15 +370,37 @@ type Output struct {
 
 // Export writes every published model to dir as zstd Parquet, sorted by
 // the columns its header names (partner_id first, CONTRACT.md), so the same
-// inputs give the same files, row for row.
+// inputs give the same files, row for row. It drops what it has written as
+// it goes (unless the run keeps its intermediates), and writes the published
+// views last, once nothing else holds memory, since a view's sort reads
+// every row of the intermediates behind it. The outputs are listed in
+// OutputTables order.
 func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 	if e.graph == nil {
 		return nil, errors.New("engine: Export before Run")
 	}
-	var out []Output
-	for _, name := range OutputTables {
-		i := slices.IndexFunc(e.graph.models, func(m model) bool { return m.name == name })
-		m := e.graph.models[i]
+	order := slices.Clone(OutputTables)
+	byName := map[string]model{}
+	for _, m := range e.graph.models {
+		byName[m.name] = m
+	}
+	slices.SortStableFunc(order, func(a, b string) int {
+		switch va, vb := byName[a].view, byName[b].view; {
+		case va == vb:
+			return 0
+		case vb:
+			return -1
+		default:
+			return 1
+		}
+	})
+	views := map[string]bool{}
+	for _, m := range e.graph.models {
+		views[m.name] = m.view
+	}
+	rows := map[string]int64{}
+	for i, name := range order {
+		m := byName[name]
 		file := filepath.Join(dir, name+".parquet")
 		// COPY takes no parameter for its target; the path is ours, quoted.
 		// zstd level 1: about as small as the default level, written faster.
@@ -388,11 +410,16 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		n, err := res.RowsAffected() // COPY's count of rows written
-		if err != nil {
+		if rows[name], err = res.RowsAffected(); err != nil { // COPY's count of rows written
 			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		out = append(out, Output{Table: name, File: file, Rows: n})
+		if err := e.drop(ctx, e.graph.unneededAfter(order[i+1:]), views); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Output, len(OutputTables))
+	for i, name := range OutputTables {
+		out[i] = Output{Table: name, File: filepath.Join(dir, name+".parquet"), Rows: rows[name]}
 	}
 	return out, nil
 }

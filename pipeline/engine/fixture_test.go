@@ -317,7 +317,7 @@ func TestStepsReportMemory(t *testing.T) {
 
 // Once the checks ran, the database holds only the inputs, the published
 // tables and what the published ledger view reads: every other model was
-// dropped once read.
+// dropped once read. Once the export wrote them, it holds only the inputs.
 func TestIntermediatesDropped(t *testing.T) {
 	w := (&world{}).partner("P1")
 	w.booking("B1", "P1", "2023-05-01", 1000, "subscription")
@@ -329,8 +329,8 @@ func TestIntermediatesDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledgerReads := []string{"booking_events", "booking_multipliers", "cap_allocation", "vendor_terminations",
-		"lifecycle_events", "influence_awards"}
+	ledgerReads := []string{"earning_rows", "booking_events", "booking_multipliers", "cap_allocation",
+		"vendor_terminations", "lifecycle_events", "influence_awards"}
 	var left []string
 	for _, r := range rels {
 		if strings.HasPrefix(r, "raw_") || strings.HasPrefix(r, "rule_") || r == "run_params" ||
@@ -345,6 +345,36 @@ func TestIntermediatesDropped(t *testing.T) {
 	for _, want := range append(slices.Clone(engine.OutputTables), ledgerReads...) {
 		if !slices.Contains(rels, want) {
 			t.Errorf("%s is gone before the export", want)
+		}
+	}
+
+	out, err := e.Export(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range out {
+		if o.Table != engine.OutputTables[i] {
+			t.Errorf("output %d is %s, want %s", i, o.Table, engine.OutputTables[i])
+		}
+	}
+	for _, o := range out {
+		var n int64
+		if err := e.DB().QueryRow("SELECT count(*) FROM read_parquet(?)", o.File).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != o.Rows {
+			t.Errorf("%s: %d rows reported, %d in the file", o.Table, o.Rows, n)
+		}
+	}
+	if ledger := out[slices.Index(engine.OutputTables, "points_ledger")]; ledger.Rows == 0 {
+		t.Error("points_ledger: no row written for the booking")
+	}
+	if rels, err = e.Relations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rels {
+		if !strings.HasPrefix(r, "raw_") && !strings.HasPrefix(r, "rule_") && r != "run_params" {
+			t.Errorf("%s is still in the database after the export", r)
 		}
 	}
 }

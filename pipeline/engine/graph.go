@@ -312,3 +312,37 @@ func plan(ctx context.Context, db *sql.DB, fsys fs.FS, inputs map[string]bool) (
 // macrosFile holds the macros every model may call; it runs first and
 // creates no relation.
 const macrosFile = "macros.sql"
+
+// unneededAfter lists the published models and the intermediates kept for
+// them that none of the published models in remaining reads (through the
+// views it reads), in the order they ran: what Export can drop once it has
+// written everything but remaining.
+func (g *graph) unneededAfter(remaining []string) []string {
+	byName := map[string]*model{}
+	for i := range g.models {
+		byName[g.models[i].name] = &g.models[i]
+	}
+	needed := map[string]bool{}
+	var expand func(rel string)
+	expand = func(rel string) {
+		if needed[rel] {
+			return
+		}
+		needed[rel] = true
+		if m := byName[rel]; m != nil && m.view {
+			for _, r := range m.reads {
+				expand(r)
+			}
+		}
+	}
+	for _, r := range remaining {
+		expand(r)
+	}
+	var out []string
+	for _, m := range g.models {
+		if (m.publish != "" || g.kept[m.name]) && !needed[m.name] {
+			out = append(out, m.name)
+		}
+	}
+	return out
+}
