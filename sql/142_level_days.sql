@@ -28,7 +28,15 @@ SELECT c.partner_id, c.d,
 FROM change_days c
 JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a
-ASOF LEFT JOIN window_periods w ON w.partner_id = c.partner_id AND c.d >= w.valid_from
-ASOF LEFT JOIN baseline_events b ON b.partner_id = c.partner_id AND c.d >= b.valid_from
-ASOF LEFT JOIN earned_levels l ON l.partner_id = c.partner_id AND c.d >= l.valid_from
+-- each of these is the row in effect on d: from its valid_from until the
+-- partner's next row's (a range join on the partner, which has few rows)
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from
+           FROM window_periods) w
+  ON w.partner_id = c.partner_id AND c.d >= w.valid_from AND c.d < w.next_from
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from
+           FROM baseline_events) b
+  ON b.partner_id = c.partner_id AND c.d >= b.valid_from AND c.d < b.next_from
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from
+           FROM earned_levels) l
+  ON l.partner_id = c.partner_id AND c.d >= l.valid_from AND c.d < l.next_from
 WHERE c.d <= a.as_of

@@ -67,12 +67,16 @@ facts AS (
            coalesce(s.good_standing, false) AS good_standing
     FROM days e
     ASOF JOIN level_years y ON e.d >= y.counts_from
-    ASOF LEFT JOIN pair_credits c
+    -- each fact is the row of its timeline in effect on d: from its own day
+    -- until the next row's (a range join; a pair has few rows in each)
+    LEFT JOIN (SELECT *, lead(earned_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id, solution_area, program_year ORDER BY earned_on) AS next_on FROM pair_credits) c
       ON c.partner_id = e.partner_id AND c.solution_area = e.solution_area
-     AND c.program_year = y.program_year AND e.d >= c.earned_on
-    ASOF LEFT JOIN area_capability_states k
-      ON k.partner_id = e.partner_id AND k.solution_area = e.solution_area AND e.d >= k.valid_from
-    ASOF LEFT JOIN standing s ON s.partner_id = e.partner_id AND e.d >= s.changed_on
+     AND c.program_year = y.program_year AND e.d >= c.earned_on AND e.d < c.next_on
+    LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id, solution_area ORDER BY valid_from) AS next_on FROM area_capability_states) k
+      ON k.partner_id = e.partner_id AND k.solution_area = e.solution_area
+     AND e.d >= k.valid_from AND e.d < k.next_on
+    LEFT JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on FROM standing) s
+      ON s.partner_id = e.partner_id AND e.d >= s.changed_on AND e.d < s.next_on
 )
 SELECT f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.program_year, f.credits, f.good_standing,
        coalesce(max(t.tier_rank), -1) AS rank_on_requirements,

@@ -62,7 +62,12 @@ SELECT c.partner_id, c.solution_area, c.d,
 FROM change_days c
 JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a
-ASOF LEFT JOIN window_periods w ON w.partner_id = c.partner_id AND c.d >= w.valid_from
-ASOF LEFT JOIN baseline b ON b.partner_id = c.partner_id AND b.solution_area = c.solution_area AND c.d >= b.valid_from
-ASOF LEFT JOIN area_earned_tiers l ON l.partner_id = c.partner_id AND l.solution_area = c.solution_area AND c.d >= l.valid_from
+-- each of these is the row in effect on d: from its valid_from until the
+-- next row's of its partner (and area), a range join on few rows
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from FROM window_periods) w
+  ON w.partner_id = c.partner_id AND c.d >= w.valid_from AND c.d < w.next_from
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id, solution_area ORDER BY valid_from) AS next_from FROM baseline) b
+  ON b.partner_id = c.partner_id AND b.solution_area = c.solution_area AND c.d >= b.valid_from AND c.d < b.next_from
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id, solution_area ORDER BY valid_from) AS next_from FROM area_earned_tiers) l
+  ON l.partner_id = c.partner_id AND l.solution_area = c.solution_area AND c.d >= l.valid_from AND c.d < l.next_from
 WHERE c.d <= a.as_of

@@ -15,7 +15,10 @@ state AS (
     SELECT s.partner_id, s.d, y.program_year, l.level
     FROM days s
     ASOF JOIN level_years y ON s.d >= y.counts_from
-    ASOF LEFT JOIN level_history l ON l.partner_id = s.partner_id AND s.d >= l.valid_from
+    -- the level period in effect on d: from its valid_from until the
+    -- partner's next one's (a range join on the partner's few periods)
+    LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from FROM level_history) l
+      ON l.partner_id = s.partner_id AND s.d >= l.valid_from AND s.d < l.next_from
 ),
 tiers_held AS MATERIALIZED (
     -- the designations held on each day (first by partner and day, then by

@@ -1,7 +1,8 @@
 -- Base rows reconcile to the accepted bookings and OEM credits: per partner
 -- and source, the TCV on base rows equals the TCV in USD of the events that
 -- earned (every event earned on or before as_of that was not denied),
--- converted here from the raw rows and rates with an ASOF join, not with the
+-- converted here from the raw rows and rates (the rate whose validity, from
+-- its valid_from to the currency's next one, holds booked_on), not with the
 -- models' day_rates; and each base row is its TCV times the year's
 -- points_per_usd, rounded half away from zero to the cent (checked from the
 -- exact difference, not with the macro that computed it).
@@ -18,7 +19,11 @@ earned AS (
                     ELSE round(e.tcv::DECIMAL(38,6) * fx.usd_per_unit, 6) END) AS tcv_usd
     FROM events e
     ANTI JOIN denials d ON d.source = e.source AND d.source_id = e.source_id
-    ASOF LEFT JOIN raw_fx_rates fx ON fx.currency = e.currency AND e.booked_on >= fx.valid_from
+    LEFT JOIN (SELECT currency, valid_from, usd_per_unit,
+                      coalesce(lead(valid_from) OVER (PARTITION BY currency ORDER BY valid_from),
+                               DATE '9999-12-31') AS valid_to
+               FROM raw_fx_rates) fx
+      ON fx.currency = e.currency AND e.booked_on >= fx.valid_from AND e.booked_on < fx.valid_to
     GROUP BY ALL
 ),
 ledger AS (
