@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	"tally/pipeline/rulebook"
 	tallysql "tally/sql"
@@ -41,7 +42,17 @@ type Settings struct {
 	// KeepIntermediates keeps every model's relation to the end, for tests
 	// and debugging that look inside the rules; runs drop each once read.
 	KeepIntermediates bool
+	// ExportRangeRows: about how many rows each range holds when the export
+	// of a table falls back to sorting it in ranges of partners (see
+	// Engine.export); 0 = DefaultExportRangeRows.
+	ExportRangeRows int64
 }
+
+// DefaultExportRangeRows bounds the rows one sort holds when the export of
+// a table falls back to ranges: at 10M bookings the ledger's 22M rows
+// sorted in one piece now and then run out of a 3GB memory_limit
+// (BENCHMARKS.md).
+const DefaultExportRangeRows = 4_000_000
 
 // Engine is a DuckDB database (in memory, or a file: Settings.OnDisk) with
 // the run's tables in it. The caller must Close it.
@@ -51,7 +62,8 @@ type Engine struct {
 	dir        string // the database file's directory (Settings.OnDisk), removed by Close
 	inputs     map[string]bool
 	graph      *graph
-	keep       bool // Settings.KeepIntermediates
+	keep       bool  // Settings.KeepIntermediates
+	rangeRows  int64 // the rows of a range of the export (Settings.ExportRangeRows or the default)
 }
 
 // Step is one model file and how long it took.
@@ -131,7 +143,8 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 	// One connection: every statement sees the same temp state, and DuckDB
 	// parallelises each query itself.
 	db.SetMaxOpenConns(1)
-	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir, inputs: map[string]bool{}, keep: s.KeepIntermediates}
+	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir, inputs: map[string]bool{}, keep: s.KeepIntermediates,
+		rangeRows: cmp.Or(s.ExportRangeRows, DefaultExportRangeRows)}
 	settings := []struct {
 		stmt string
 		arg  any
@@ -400,19 +413,11 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 	}
 	rows := map[string]int64{}
 	for i, name := range order {
-		m := byName[name]
-		file := filepath.Join(dir, name+".parquet")
-		// COPY takes no parameter for its target; the path is ours, quoted.
-		// zstd level 1: about as small as the default level, written faster.
-		stmt := fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
-			ident(name), m.publish, literal(file))
-		res, err := e.db.ExecContext(ctx, stmt)
+		n, err := e.export(ctx, byName[name], filepath.Join(dir, name+".parquet"))
 		if err != nil {
 			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		if rows[name], err = res.RowsAffected(); err != nil { // COPY's count of rows written
-			return nil, fmt.Errorf("engine: export %s: %w", name, err)
-		}
+		rows[name] = n
 		if err := e.drop(ctx, e.graph.unneededAfter(order[i+1:]), views); err != nil {
 			return nil, err
 		}
@@ -422,6 +427,105 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 		out[i] = Output{Table: name, File: filepath.Join(dir, name+".parquet"), Rows: rows[name]}
 	}
 	return out, nil
+}
+
+// sortFault is a test's stand-in for DuckDB failing to sort a table in one
+// piece (running out of memory does not happen on demand); a run's never
+// fails.
+var sortFault = func(table string) error { return nil }
+
+// parquetOptions: zstd level 1 is about as small as the default level, and
+// written faster.
+const parquetOptions = "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+
+// export writes one published model to file and returns its rows, sorted
+// in one piece. A model whose order starts with partner_id can also be
+// sorted in ranges of partners, which bounds the memory a sort holds: each
+// range is written sorted to a part file beside file, and the parts' row
+// groups, in range order, make the file (concatParquet); the rows and their
+// order are the same whatever the ranges. That is done when the one-piece
+// sort runs out of memory (DuckDB's sort does not always spill enough).
+func (e *Engine) export(ctx context.Context, m model, file string) (int64, error) {
+	// COPY takes no parameter for its target; the paths are ours, quoted.
+	copyTo := func(query, target string) (int64, error) {
+		res, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s %s", query, literal(target), parquetOptions))
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected() // COPY's count of rows written
+	}
+	whole := fmt.Sprintf("SELECT * FROM %s ORDER BY %s", ident(m.name), m.publish)
+	first, _, _ := strings.Cut(m.publish, ",")
+	byPartner := strings.TrimSpace(first) == "partner_id"
+	var n int64
+	err := sortFault(m.name)
+	if err == nil {
+		n, err = copyTo(whole, file)
+	}
+	var de *duckdb.Error
+	if err == nil || !byPartner || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeOutOfMemory {
+		return n, err
+	}
+	bounds, rerr := e.partnerRanges(ctx, m.name)
+	if rerr != nil || len(bounds) == 0 { // one range would be the same sort
+		return 0, errors.Join(err, rerr)
+	}
+	parts := make([]string, 0, len(bounds)+1)
+	defer func() {
+		for _, p := range parts {
+			os.Remove(p)
+		}
+	}()
+	for i := 0; i <= len(bounds); i++ {
+		var where []string
+		if i > 0 {
+			where = append(where, "partner_id >= "+literal(bounds[i-1]))
+		}
+		if i < len(bounds) {
+			where = append(where, "partner_id < "+literal(bounds[i]))
+		} else {
+			where[0] = "(" + where[0] + " OR partner_id IS NULL)" // NULLs sort last
+		}
+		part := fmt.Sprintf("%s.part%03d", file, i)
+		parts = append(parts, part)
+		q := fmt.Sprintf("SELECT * FROM %s WHERE %s ORDER BY %s", ident(m.name), strings.Join(where, " AND "), m.publish)
+		if _, err := copyTo(q, part); err != nil {
+			return 0, err
+		}
+	}
+	return concatParquet(file, parts)
+}
+
+// partnerRanges returns the partner ids that start each range but the
+// first, cutting rel's rows, in partner_id order, into ranges of about
+// rangeRows rows (a partner's rows all in one range); none when rel has no
+// more than rangeRows rows.
+func (e *Engine) partnerRanges(ctx context.Context, rel string) ([]string, error) {
+	var total int64
+	if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM "+ident(rel)).Scan(&total); err != nil || total <= e.rangeRows {
+		return nil, err
+	}
+	rows, err := e.db.QueryContext(ctx, fmt.Sprintf(
+		"SELECT partner_id, count(*) FROM %s WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id", ident(rel)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var bounds []string
+	var inRange int64
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		if inRange > 0 && inRange+n > e.rangeRows {
+			bounds = append(bounds, id)
+			inRange = 0
+		}
+		inRange += n
+	}
+	return bounds, rows.Err()
 }
 
 // ExplainAnalyze runs model's query under EXPLAIN ANALYZE and returns its

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/parquet-go/parquet-go"
 
 	"tally/pipeline/date"
@@ -376,5 +378,133 @@ func TestIntermediatesDropped(t *testing.T) {
 		if !strings.HasPrefix(r, "raw_") && !strings.HasPrefix(r, "rule_") && r != "run_params" {
 			t.Errorf("%s is still in the database after the export", r)
 		}
+	}
+}
+
+// When a table's one-piece sort runs out of memory, the export sorts and
+// writes it in ranges of partners: the same rows in the same order, read
+// whole by DuckDB and parquet-go, and no part file left behind. A table of
+// one range, or any other failure of the sort, fails the export.
+func TestExportInRanges(t *testing.T) {
+	w := &world{}
+	for p := range 5 {
+		id := fmt.Sprintf("P%d", 5-p) // partners landed out of order
+		w.partner(id)
+		for b := range 4 {
+			w.booking(fmt.Sprintf("B%d-%d", p, b), id, fmt.Sprintf("2023-0%d-0%d", 5+b%3, 1+b), float64(1000*(b+1)), "subscription")
+		}
+	}
+	files := func(s engine.Settings) (string, []engine.Output) {
+		e := w.runWith(t, "2023-09-30", s)
+		dir := t.TempDir()
+		out, err := e.Export(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != len(engine.OutputTables) {
+			var names []string
+			for _, d := range entries {
+				names = append(names, d.Name())
+			}
+			t.Errorf("files left in the snapshot: %v", names)
+		}
+		return dir, out
+	}
+	oneDir, one := files(engine.Settings{Threads: 2})
+	oom := &duckdb.Error{Type: duckdb.ErrorTypeOutOfMemory, Msg: "Out of Memory Error: failed to pin block"}
+	restore := engine.FailSortOf(oom, "points_ledger", "partner_levels")
+	defer restore()
+	rangedDir, ranged := files(engine.Settings{Threads: 2, ExportRangeRows: 3})
+	if _, err := w.runWith(t, "2023-09-30", engine.Settings{Threads: 2}).Export(context.Background(), t.TempDir()); !errors.Is(err, oom) {
+		t.Errorf("out of memory with ranges of the default size (one range here): %v, want the sort's error", err)
+	}
+	restore()
+	disk := errors.New("disk full")
+	restore = engine.FailSortOf(disk, "points_ledger")
+	if _, err := w.runWith(t, "2023-09-30", engine.Settings{Threads: 2, ExportRangeRows: 3}).Export(context.Background(), t.TempDir()); !errors.Is(err, disk) {
+		t.Errorf("a failure other than memory: %v, want it returned", err)
+	}
+	restore()
+	e := w.run(t, "2023-09-30")
+	rowsOf := func(file string) []string {
+		r, err := e.DB().Query("SELECT CAST(COLUMNS(* EXCLUDE (file_row_number)) AS VARCHAR) FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		cols, _ := r.Columns()
+		var out []string
+		for r.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := r.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(vals))
+		}
+		return out
+	}
+	for i, o := range one {
+		file := filepath.Join(rangedDir, o.Table+".parquet")
+		// the joined file reads whole with parquet-go too, and DuckDB's
+		// filtered reads (row group statistics) find every partner's rows
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		read := int64(0)
+		for _, rg := range pf.RowGroups() {
+			rows := rg.Rows()
+			buf := make([]parquet.Row, 64)
+			for {
+				n, err := rows.ReadRows(buf)
+				read += int64(n)
+				if err != nil {
+					break
+				}
+			}
+			rows.Close()
+		}
+		f.Close()
+		if read != o.Rows {
+			t.Errorf("%s: parquet-go reads %d rows, want %d", o.Table, read, o.Rows)
+		}
+		if slices.Contains([]string{"points_ledger", "partner_levels", "denials"}, o.Table) {
+			for _, id := range []string{"P1", "P3", "P5"} {
+				var a, b int64
+				q := "SELECT count(*) FROM read_parquet(?) WHERE partner_id = ?"
+				if err := e.DB().QueryRow(q, filepath.Join(oneDir, o.Table+".parquet"), id).Scan(&a); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.DB().QueryRow(q, file, id).Scan(&b); err != nil {
+					t.Fatal(err)
+				}
+				if a != b {
+					t.Errorf("%s: %d rows of %s in ranges, %d in one piece", o.Table, b, id, a)
+				}
+			}
+		}
+		if ranged[i].Rows != o.Rows {
+			t.Errorf("%s: %d rows in ranges, %d in one piece", o.Table, ranged[i].Rows, o.Rows)
+		}
+		a, b := rowsOf(filepath.Join(oneDir, o.Table+".parquet")), rowsOf(filepath.Join(rangedDir, o.Table+".parquet"))
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: rows in ranges differ from one piece:\n%v\n%v", o.Table, b, a)
+		}
+	}
+	if ledger := one[slices.Index(engine.OutputTables, "points_ledger")]; ledger.Rows <= 3*5 {
+		t.Fatalf("the ledger has %d rows: too few to need ranges of 3", ledger.Rows)
 	}
 }
