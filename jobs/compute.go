@@ -89,5 +89,11 @@ func compute(ctx context.Context, e *engine.Engine, o RunOptions, rb *rulebook.R
 	if err != nil {
 		return nil, errors.Join(err, staging.Abort())
 	}
+	for _, out := range outputs {
+		if out.Ranges > 0 {
+			logger(o.Logger).Info("sorted in ranges of partners: the sort in one piece ran out of memory",
+				"table", out.Table, "ranges", out.Ranges, "rows", out.Rows)
+		}
+	}
 	return &computed{staging, outputs, models, t0}, nil
 }

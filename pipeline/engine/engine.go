@@ -379,6 +379,9 @@ type Output struct {
 	Table string `json:"table"`
 	File  string `json:"file"`
 	Rows  int64  `json:"rows"`
+	// Ranges: how many ranges of partners the table was sorted in, after
+	// its one-piece sort ran out of memory; 0 when it was sorted whole.
+	Ranges int `json:"-"`
 }
 
 // Export writes every published model to dir as zstd Parquet, sorted by
@@ -411,20 +414,21 @@ func (e *Engine) Export(ctx context.Context, dir string) ([]Output, error) {
 	for _, m := range e.graph.models {
 		views[m.name] = m.view
 	}
-	rows := map[string]int64{}
+	written := map[string]Output{}
 	for i, name := range order {
-		n, err := e.export(ctx, byName[name], filepath.Join(dir, name+".parquet"))
-		if err != nil {
+		o := Output{Table: name, File: filepath.Join(dir, name+".parquet")}
+		var err error
+		if o.Rows, o.Ranges, err = e.export(ctx, byName[name], o.File); err != nil {
 			return nil, fmt.Errorf("engine: export %s: %w", name, err)
 		}
-		rows[name] = n
+		written[name] = o
 		if err := e.drop(ctx, e.graph.unneededAfter(order[i+1:]), views); err != nil {
 			return nil, err
 		}
 	}
 	out := make([]Output, len(OutputTables))
 	for i, name := range OutputTables {
-		out[i] = Output{Table: name, File: filepath.Join(dir, name+".parquet"), Rows: rows[name]}
+		out[i] = written[name]
 	}
 	return out, nil
 }
@@ -438,14 +442,14 @@ var sortFault = func(table string) error { return nil }
 // written faster.
 const parquetOptions = "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
 
-// export writes one published model to file and returns its rows, sorted
-// in one piece. A model whose order starts with partner_id can also be
+// export writes one published model to file and returns its rows and the
+// ranges it was sorted in (0: in one piece). A model whose order starts with partner_id can also be
 // sorted in ranges of partners, which bounds the memory a sort holds: each
 // range is written sorted to a part file beside file, and the parts' row
 // groups, in range order, make the file (concatParquet); the rows and their
 // order are the same whatever the ranges. That is done when the one-piece
 // sort runs out of memory (DuckDB's sort does not always spill enough).
-func (e *Engine) export(ctx context.Context, m model, file string) (int64, error) {
+func (e *Engine) export(ctx context.Context, m model, file string) (rows int64, ranges int, err error) {
 	// COPY takes no parameter for its target; the paths are ours, quoted.
 	copyTo := func(query, target string) (int64, error) {
 		res, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s %s", query, literal(target), parquetOptions))
@@ -457,18 +461,16 @@ func (e *Engine) export(ctx context.Context, m model, file string) (int64, error
 	whole := fmt.Sprintf("SELECT * FROM %s ORDER BY %s", ident(m.name), m.publish)
 	first, _, _ := strings.Cut(m.publish, ",")
 	byPartner := strings.TrimSpace(first) == "partner_id"
-	var n int64
-	err := sortFault(m.name)
-	if err == nil {
-		n, err = copyTo(whole, file)
+	if err = sortFault(m.name); err == nil {
+		rows, err = copyTo(whole, file)
 	}
 	var de *duckdb.Error
 	if err == nil || !byPartner || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeOutOfMemory {
-		return n, err
+		return rows, 0, err
 	}
 	bounds, rerr := e.partnerRanges(ctx, m.name)
 	if rerr != nil || len(bounds) == 0 { // one range would be the same sort
-		return 0, errors.Join(err, rerr)
+		return 0, 0, errors.Join(err, rerr)
 	}
 	parts := make([]string, 0, len(bounds)+1)
 	defer func() {
@@ -490,10 +492,11 @@ func (e *Engine) export(ctx context.Context, m model, file string) (int64, error
 		parts = append(parts, part)
 		q := fmt.Sprintf("SELECT * FROM %s WHERE %s ORDER BY %s", ident(m.name), strings.Join(where, " AND "), m.publish)
 		if _, err := copyTo(q, part); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return concatParquet(file, parts)
+	rows, err = concatParquet(file, parts)
+	return rows, len(parts), err
 }
 
 // partnerRanges returns the partner ids that start each range but the

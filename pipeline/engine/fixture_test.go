@@ -496,6 +496,9 @@ func TestExportInRanges(t *testing.T) {
 				}
 			}
 		}
+		if want := slices.Contains([]string{"points_ledger", "partner_levels"}, o.Table); (ranged[i].Ranges > 1) != want || one[i].Ranges != 0 {
+			t.Errorf("%s: sorted in %d ranges (in one piece: %d), want ranges %v", o.Table, ranged[i].Ranges, one[i].Ranges, want)
+		}
 		if ranged[i].Rows != o.Rows {
 			t.Errorf("%s: %d rows in ranges, %d in one piece", o.Table, ranged[i].Rows, o.Rows)
 		}
