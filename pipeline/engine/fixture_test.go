@@ -431,25 +431,7 @@ func TestExportInRanges(t *testing.T) {
 	restore()
 	e := w.run(t, "2023-09-30")
 	rowsOf := func(file string) []string {
-		r, err := e.DB().Query("SELECT CAST(COLUMNS(* EXCLUDE (file_row_number)) AS VARCHAR) FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number", file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		cols, _ := r.Columns()
-		var out []string
-		for r.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := r.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprint(vals))
-		}
-		return out
+		return rows(t, e, "SELECT CAST(COLUMNS(* EXCLUDE (file_row_number)) AS VARCHAR) FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number", file)
 	}
 	for i, o := range one {
 		file := filepath.Join(rangedDir, o.Table+".parquet")
