@@ -5,8 +5,12 @@
 --
 -- Standing only changes on the dates below, so it is evaluated there and
 -- stored as change points: `standing` holds (partner_id, changed_on,
--- good_standing), valid until the partner's next row. Look a day up with
---   ASOF LEFT JOIN standing s ON s.partner_id = x.partner_id AND x.d >= s.changed_on
+-- good_standing), valid until the partner's next row. Its readers look a
+-- day up with a range join on the partner's few rows:
+--   LEFT JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31')
+--                        OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on
+--              FROM standing) s
+--     ON s.partner_id = x.partner_id AND x.d >= s.changed_on AND x.d < s.next_on
 -- (no row: before enrollment, not in good standing).
 --
 -- Computed as a sweep, linear in the requirement rows: each foundational

@@ -26,7 +26,8 @@ audited AS (
            coalesce(s.good_standing, false) AS good_standing_on_audit
     FROM raw_partners p
     JOIN audited_years y ON p.enrolled_on < y.audit_on
-    ASOF LEFT JOIN standing s ON s.partner_id = p.partner_id AND y.audit_on >= s.changed_on
+    LEFT JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on FROM standing) s
+      ON s.partner_id = p.partner_id AND y.audit_on >= s.changed_on AND y.audit_on < s.next_on
     WHERE p.terminated_on IS NULL OR p.terminated_on > y.audit_on
 ),
 windows AS (
@@ -58,7 +59,8 @@ second_window_days AS (
 second_window AS (
     SELECT c.partner_id, c.program_year, min(c.d) AS reinstated_on
     FROM second_window_days c
-    ASOF JOIN standing s ON s.partner_id = c.partner_id AND c.d >= s.changed_on
+    JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on FROM standing) s
+      ON s.partner_id = c.partner_id AND c.d >= s.changed_on AND c.d < s.next_on
     WHERE s.good_standing
       AND EXISTS (
           SELECT 1 FROM raw_requirements q, rule_audit r

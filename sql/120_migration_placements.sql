@@ -38,7 +38,8 @@ judged AS (
                 THEN protect.level_rank END AS protected_rank
     FROM migrated g
     JOIN year_end_levels e ON e.partner_id = g.partner_id AND e.program_year = g.based_on
-    ASOF LEFT JOIN standing s ON s.partner_id = g.partner_id AND g.migrated_on >= s.changed_on
+    LEFT JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on FROM standing) s
+      ON s.partner_id = g.partner_id AND g.migrated_on >= s.changed_on AND g.migrated_on < s.next_on
     LEFT JOIN only_solution_services o ON o.partner_id = g.partner_id
     LEFT JOIN (SELECT r.legacy_level, n.level_rank
                FROM rule_migration_protect r JOIN level_names n USING (level_id)) protect

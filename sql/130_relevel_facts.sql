@@ -43,7 +43,8 @@ CROSS JOIN relevel_years y
 CROSS JOIN run_params a
 LEFT JOIN partner_end x ON x.partner_id = p.partner_id
 LEFT JOIN year_end_levels e ON e.partner_id = p.partner_id AND e.program_year = y.program_year
-ASOF LEFT JOIN earned_levels b ON b.partner_id = p.partner_id AND y.ends_on >= b.valid_from
+LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY valid_from) AS next_from FROM earned_levels) b
+  ON b.partner_id = p.partner_id AND y.ends_on >= b.valid_from AND y.ends_on < b.next_from
 LEFT JOIN audit_windows w ON w.partner_id = p.partner_id AND w.program_year = y.program_year
 LEFT JOIN migration_placements m ON m.partner_id = p.partner_id AND m.based_on = y.program_year
 WHERE p.enrolled_on <= a.as_of

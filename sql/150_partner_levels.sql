@@ -28,7 +28,8 @@ levelled AS (
     JOIN partner_points pp USING (partner_id)
     JOIN on_as_of o USING (partner_id)
     LEFT JOIN partner_capability_points c USING (partner_id)
-    ASOF LEFT JOIN standing s ON s.partner_id = p.partner_id AND a.as_of >= s.changed_on
+    LEFT JOIN (SELECT *, lead(changed_on, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id ORDER BY changed_on) AS next_on FROM standing) s
+      ON s.partner_id = p.partner_id AND a.as_of >= s.changed_on AND a.as_of < s.next_on
     WHERE p.enrolled_on <= a.as_of
 )
 SELECT l.partner_id, l.as_of, l.program_year, l.booking_points, l.lifecycle_points, l.influence_points,

@@ -27,8 +27,9 @@ WITH RECURSIVE facts AS (
     LEFT JOIN area_year_end_tiers e
       ON e.partner_id = c.partner_id AND e.solution_area = a.solution_area AND e.program_year = c.program_year
     LEFT JOIN migration_placements m ON m.partner_id = c.partner_id AND m.based_on = c.program_year
-    ASOF LEFT JOIN area_earned_tiers b
-      ON b.partner_id = c.partner_id AND b.solution_area = a.solution_area AND c.ends_on >= b.valid_from
+    LEFT JOIN (SELECT *, lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY partner_id, solution_area ORDER BY valid_from) AS next_from FROM area_earned_tiers) b
+      ON b.partner_id = c.partner_id AND b.solution_area = a.solution_area
+     AND c.ends_on >= b.valid_from AND c.ends_on < b.next_from
 ),
 chain AS (
     SELECT DISTINCT partner_id, solution_area, 0::BIGINT AS step, NULL::VARCHAR AS program_year, NULL::DATE AS ends_on,
