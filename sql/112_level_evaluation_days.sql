@@ -2,17 +2,9 @@
 -- (and before its partnership ended: from then on it is terminated), and the
 -- last day of every re-levelled year that has ended.
 WITH change_days AS (
-    SELECT partner_id, enrolled_on AS d FROM enrolled_partners
-    UNION
-    SELECT e.partner_id, y.starts_on FROM enrolled_partners e JOIN rule_years y ON y.starts_on > e.enrolled_on
+    SELECT partner_id, d FROM partner_change_days
     UNION
     SELECT partner_id, earned_on FROM performance_to_date
-    UNION
-    SELECT partner_id, achieved_on FROM raw_capabilities
-    UNION
-    SELECT partner_id, expires_on FROM raw_capabilities WHERE expires_on IS NOT NULL
-    UNION
-    SELECT partner_id, changed_on FROM standing
 ),
 timeline AS (
     SELECT c.partner_id, c.d

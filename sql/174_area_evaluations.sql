@@ -25,19 +25,8 @@ credit_days AS (
      AND t.min_credits > least(c.credits, c.credits - c.day_credits)
      AND t.min_credits <= greatest(c.credits, c.credits - c.day_credits)
 ),
-partner_days AS (
-    SELECT partner_id, enrolled_on AS d FROM enrolled_partners
-    UNION
-    SELECT e.partner_id, y.starts_on FROM enrolled_partners e JOIN rule_years y ON y.starts_on > e.enrolled_on
-    UNION
-    SELECT partner_id, achieved_on FROM raw_capabilities
-    UNION
-    SELECT partner_id, expires_on FROM raw_capabilities WHERE expires_on IS NOT NULL
-    UNION
-    SELECT partner_id, changed_on FROM standing
-),
 change_days AS (
-    SELECT p.partner_id, a.solution_area, p.d FROM partner_days p JOIN area_pairs a USING (partner_id)
+    SELECT p.partner_id, a.solution_area, p.d FROM partner_change_days p JOIN area_pairs a USING (partner_id)
     UNION
     SELECT partner_id, solution_area, d FROM credit_days
 ),

@@ -49,9 +49,8 @@ type Settings struct {
 }
 
 // DefaultExportRangeRows bounds the rows one sort holds when the export of
-// a table falls back to ranges: at 10M bookings the ledger's 22M rows
-// sorted in one piece now and then run out of a 3GB memory_limit
-// (BENCHMARKS.md).
+// a table falls back to ranges (the ledger's sort in one piece can run out
+// of memory_limit at large sizes: BENCHMARKS.md).
 const DefaultExportRangeRows = 4_000_000
 
 // Engine is a DuckDB database (in memory, or a file: Settings.OnDisk) with
