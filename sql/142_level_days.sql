@@ -13,18 +13,11 @@ WITH change_days AS (
     SELECT partner_id, a.as_of FROM enrolled_partners, run_params a
 )
 SELECT c.partner_id, c.d,
-       CASE WHEN e.ended_on <= c.d THEN NULL
-            WHEN w.valid_to >= c.d THEN w.level_rank
-            ELSE greatest(b.baseline_rank, l.best_rank_in_year)
-       END AS level_rank,
+       held_rank(e.ended_on, c.d, w.valid_to, w.level_rank, b.baseline_rank, l.best_rank_in_year) AS level_rank,
        coalesce(e.ended_on <= c.d, false) AS terminated,
        CASE WHEN e.ended_on <= c.d THEN NULL ELSE b.baseline_rank END AS baseline_rank,
        CASE WHEN e.ended_on <= c.d THEN NULL ELSE l.earned_rank END AS earned_rank,
-       CASE WHEN e.ended_on = c.d THEN 'terminated'
-            WHEN w.valid_from = c.d THEN w.reason
-            WHEN b.valid_from = c.d AND b.reason <> 'carried' THEN b.reason
-            ELSE 'earned'
-       END AS reason
+       held_reason(e.ended_on, c.d, w.valid_from, w.reason, b.valid_from, b.reason) AS reason
 FROM change_days c
 JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a

@@ -48,17 +48,10 @@ change_days AS (
     SELECT e.partner_id, a.solution_area, r.as_of FROM enrolled_partners e JOIN area_pairs a USING (partner_id) CROSS JOIN run_params r
 )
 SELECT c.partner_id, c.solution_area, c.d,
-       CASE WHEN e.ended_on <= c.d THEN NULL
-            WHEN w.valid_to >= c.d THEN -1
-            ELSE greatest(b.baseline_rank, coalesce(l.best_rank_in_year, -1))
-       END AS tier_rank,
+       held_rank(e.ended_on, c.d, w.valid_to, -1, b.baseline_rank, coalesce(l.best_rank_in_year, -1)) AS tier_rank,
        coalesce(e.ended_on <= c.d, false) AS terminated,
        CASE WHEN e.ended_on <= c.d THEN NULL ELSE coalesce(l.earned_rank, -1) END AS earned_rank,
-       CASE WHEN e.ended_on = c.d THEN 'terminated'
-            WHEN w.valid_from = c.d THEN w.reason
-            WHEN b.valid_from = c.d AND b.reason <> 'carried' THEN b.reason
-            ELSE 'earned'
-       END AS reason
+       held_reason(e.ended_on, c.d, w.valid_from, w.reason, b.valid_from, b.reason) AS reason
 FROM change_days c
 JOIN enrolled_partners e ON e.partner_id = c.partner_id AND c.d >= e.enrolled_on
 CROSS JOIN run_params a

@@ -60,3 +60,21 @@ CREATE OR REPLACE MACRO attribution_holds(w, ev) AS
          AND (w.emerging_market IS NULL OR w.emerging_market = ev.emerging_market)
          AND (w.program_years IS NULL OR list_contains(w.program_years, ev.program_year)), false);
 
+-- RULES.md sections 7 and 8: what a partner holds on day d, a level or an
+-- area's tier (142_level_days, 178_designation_days), from the rows in
+-- effect on d: nothing once its partnership ended (ended_on); inside an
+-- audit window (until window_to) the window's rank; otherwise the higher of
+-- the baseline and the best rank earned in d's program year up to d.
+CREATE OR REPLACE MACRO held_rank(ended_on, d, window_to, window_rank, baseline_rank, best_rank) AS
+    CASE WHEN ended_on <= d THEN NULL
+         WHEN window_to >= d THEN window_rank
+         ELSE greatest(baseline_rank, best_rank)
+    END;
+-- and why it changed on d: the partnership ended, a window or a baseline
+-- event began that day (a carried baseline is no change), else earned.
+CREATE OR REPLACE MACRO held_reason(ended_on, d, window_from, window_reason, baseline_from, baseline_reason) AS
+    CASE WHEN ended_on = d THEN 'terminated'
+         WHEN window_from = d THEN window_reason
+         WHEN baseline_from = d AND baseline_reason <> 'carried' THEN baseline_reason
+         ELSE 'earned'
+    END;
