@@ -2,8 +2,10 @@
 -- matching rule, and they stack: a rule matches when all of its conditions
 -- hold (AND across keys, OR within a list). A rule that names business
 -- models also needs one the partner is registered in on booked_on
--- (business_model_periods); only those rules ask it.
-WITH matched AS (
+-- (business_model_periods); only those rules ask it. matched is read twice
+-- and not materialized: each branch reads the few columns it keeps from
+-- booking_events rather than a copy of every matched row.
+WITH matched AS NOT MATERIALIZED (
     SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.tcv_usd, e.business_model, e.solution,
            m.rule_id, m.ord, m.factor, m.factor6, m.fast_below, m.business_models
     FROM booking_events e
