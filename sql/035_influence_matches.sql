@@ -29,13 +29,15 @@ deals AS (
 transactors AS (
     -- who transacts each deal (customer, opportunity, solution), and from
     -- the first day it books it; no opportunity is the empty key
-    -- (extraction makes an empty id NULL)
+    -- (extraction makes an empty id NULL). Only claimants are asked about,
+    -- so only a partner with a claim on the customer and solution is kept.
     SELECT customer_id, opportunity_key, solution, partner_id, min(booked_on) AS first_booked_on
     FROM (
         SELECT customer_id, coalesce(opportunity_id, '') AS opportunity_key, solution, booked_on,
                unnest(list_prepend(partner_id, contract_partner_ids)) AS partner_id
         FROM deals
-    )
+    ) t
+    SEMI JOIN claims c ON c.partner_id = t.partner_id AND c.customer_id = t.customer_id AND c.solution = t.solution
     GROUP BY ALL
 ),
 last_window AS (
