@@ -438,6 +438,45 @@ func TestCSVQuoting(t *testing.T) {
 	}
 }
 
+// TestListColumns: a ';'-separated list's elements are trimmed of blanks
+// and tabs, empty ones dropped, and a list with no element left is NULL.
+func TestListColumns(t *testing.T) {
+	dir := writeLanding(t, base(), "csv")
+	bk := "booking_id,partner_id,customer_id,opportunity_id,solution,booked_on,tcv,currency,license_type,tags,contract_partner_ids,status,terminated_on\n"
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"a;b", []string{"a", "b"}},
+		{"a", []string{"a"}},
+		{"a b;c", []string{"a b", "c"}},
+		{" a ; b ", []string{"a", "b"}},
+		{"a;;b", []string{"a", "b"}},
+		{";a", []string{"a"}},
+		{"a;", []string{"a"}},
+		{"a\t;\tb", []string{"a", "b"}},
+		{";", nil},
+		{" ; ;", nil},
+		{"", nil},
+	}
+	text := bk
+	for i, c := range cases {
+		text += fmt.Sprintf("B%d,P1,C1,O1,vcf,2023-03-01,10,USD,saas,%s,%s,booked,\n", i, c.text, c.text)
+	}
+	writeFile(t, filepath.Join(dir, "bookings.csv"), text)
+	raw := t.TempDir()
+	run(t, dir, raw)
+	got := readBookings(t, raw)
+	if len(got) != len(cases) {
+		t.Fatalf("%d bookings, want %d", len(got), len(cases))
+	}
+	for i, c := range cases {
+		if !slices.Equal(got[i].Tags, c.want) || !slices.Equal(got[i].ContractPartnerIDs, c.want) {
+			t.Errorf("%q read as tags %q, contract_partner_ids %q; want %q", c.text, got[i].Tags, got[i].ContractPartnerIDs, c.want)
+		}
+	}
+}
+
 func readBookings(t *testing.T, rawDir string) []extract.Booking {
 	t.Helper()
 	rs, err := parquet.ReadFile[extract.Booking](filepath.Join(rawDir, "bookings", "bookings.parquet"))
