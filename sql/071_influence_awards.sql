@@ -10,7 +10,8 @@
 -- year's, the same on each of its candidates (any_value); the business
 -- model is the first entry (ord) that holds and that the partner is
 -- registered in, over the candidates' attribution rows (the LEFT JOINs only
--- repeat a candidate once per entry).
+-- repeat a candidate once per entry). contested: another valid claim of the
+-- partner on the booking lost to this one (081_denials).
 WITH candidates AS (
     SELECT c.*, p.country, p.emerging_market
     FROM influence_candidates c
@@ -23,7 +24,8 @@ SELECT arg_min(c.claim_id, (c.approved_on, c.claim_id)) AS claim_id, c.partner_i
        any_value(c.booked_on) AS booked_on, any_value(c.tcv_usd) AS tcv_usd,
        any_value(c.booking_status) AS booking_status, any_value(c.terminated_on) AS terminated_on,
        any_value(points_of(c.tcv_usd, c.factor, c.factor6, c.fast_below)) AS points,
-       coalesce(arg_min(a.business_model, a.ord) FILTER (WHERE r.partner_id IS NOT NULL), 'unattributed') AS business_model
+       coalesce(arg_min(a.business_model, a.ord) FILTER (WHERE r.partner_id IS NOT NULL), 'unattributed') AS business_model,
+       min(c.claim_id) <> max(c.claim_id) AS contested
 FROM candidates c
 LEFT JOIN attribution_rules a
   ON attribution_holds(a."when", {'source': 'influence', 'license_type': NULL::VARCHAR, 'tags': NULL::VARCHAR[],

@@ -3,8 +3,9 @@
 -- lifecycle claim's detail: its activity; an influence match's: the booking).
 -- An influence claim's own reasons are denied once per claim; its matches'
 -- reasons once per booking, and a valid match that lost to an earlier
--- claim on the same booking as earlier_claim_awarded.
-SELECT DISTINCT partner_id, source, source_id, reason, detail
+-- claim on the same booking as earlier_claim_awarded. Each event, claim
+-- and match is one row of its model, so no row comes twice.
+SELECT partner_id, source, source_id, reason, detail
 FROM (
     SELECT partner_id, source, source_id, reason, NULL::VARCHAR AS detail
     FROM booking_events WHERE reason IS NOT NULL
@@ -22,5 +23,5 @@ FROM (
     SELECT c.partner_id, 'influence', c.claim_id, 'earlier_claim_awarded', 'booking ' || c.booking_id
     FROM influence_candidates c
     JOIN influence_awards a USING (partner_id, booking_id)
-    WHERE c.reason IS NULL AND c.claim_id <> a.claim_id
+    WHERE c.reason IS NULL AND a.contested AND c.claim_id <> a.claim_id
 )
