@@ -194,7 +194,7 @@ const (
 
 func duckdbFlags(c *cobra.Command, s *engine.Settings) {
 	f := c.Flags()
-	f.StringVar(&s.MemoryLimit, "memory-limit", "3GB", "DuckDB memory_limit; larger work spills to --temp-dir")
+	f.StringVar(&s.MemoryLimit, "memory-limit", "2.6GB", "DuckDB memory_limit; larger work spills to --temp-dir (DuckDB allocates some memory beyond it: the default keeps the process under 3 GiB)")
 	f.IntVar(&s.Threads, "threads", 0, "DuckDB threads (0: one per core)")
 	f.StringVar(&s.TempDir, "temp-dir", "", "DuckDB temp_directory for spilling (default: inside the lake's work area)")
 	f.BoolVar(&s.OnDisk, "on-disk", false, "keep the run's tables in a compressed DuckDB file under --temp-dir instead of in memory: slower, but spills several times less (for 100M bookings)")

@@ -11,7 +11,7 @@
 // and the DuckDB SQL peer on the same landing, as child processes, and
 // prints tally's time against theirs; otherwise it says why it skipped
 // them. It prints a table; BENCHMARKS.md keeps the figures.
-// BENCH_MEMORY_LIMIT sets --memory-limit (default 3GB); BENCH_ON_DISK=1
+// BENCH_MEMORY_LIMIT sets --memory-limit (default 2.6GB, tally's); BENCH_ON_DISK=1
 // adds --on-disk.
 package main
 
@@ -188,7 +188,7 @@ func memoryLimit() string {
 	if v := os.Getenv("BENCH_MEMORY_LIMIT"); v != "" {
 		return v
 	}
-	return "3GB"
+	return "2.6GB"
 }
 
 // floor: DuckDB reads every landing CSV into zstd Parquet and sums TCV per

@@ -30,7 +30,7 @@ func main() {
 	rb := flag.String("rulebook", "fixtures/rulebook.yaml", "rulebook")
 	asOf := flag.String("as-of", "", "as_of date")
 	explain := flag.String("explain", "", "EXPLAIN ANALYZE the models whose names match this regular expression")
-	memory := flag.String("memory-limit", "3GB", "DuckDB memory_limit")
+	memory := flag.String("memory-limit", "2.6GB", "DuckDB memory_limit (tally run's default)")
 	save := flag.String("save", "", "after the run, copy every relation (the intermediates kept) and the raw views' rows to this DuckDB file, for trying a model's query by hand")
 	flag.Parse()
 	if err := run(*raw, *rb, *asOf, *explain, *memory, *save); err != nil {
