@@ -27,9 +27,7 @@ attributed AS (
     SELECT c.claim_id, arg_min(a.business_model, a.ord) AS business_model
     FROM claims c
     JOIN attribution_rules a
-      ON attribution_holds(a."when", {'source': 'lifecycle', 'license_type': NULL::VARCHAR, 'tags': NULL::VARCHAR[],
-                                      'solution': NULL::VARCHAR, 'country': c.country,
-                                      'emerging_market': c.emerging_market, 'program_year': c.program_year})
+      ON attribution_holds_without_deal(a."when", 'lifecycle', c.country, c.emerging_market, c.program_year)
     SEMI JOIN business_model_periods r
       ON r.partner_id = c.partner_id AND r.business_model = a.business_model
      AND r.from_on <= c.approved_on AND r.until_on > c.approved_on

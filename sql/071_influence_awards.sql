@@ -28,9 +28,7 @@ SELECT arg_min(c.claim_id, (c.approved_on, c.claim_id)) AS claim_id, c.partner_i
        min(c.claim_id) <> max(c.claim_id) AS contested
 FROM candidates c
 LEFT JOIN attribution_rules a
-  ON attribution_holds(a."when", {'source': 'influence', 'license_type': NULL::VARCHAR, 'tags': NULL::VARCHAR[],
-                                  'solution': NULL::VARCHAR, 'country': c.country,
-                                  'emerging_market': c.emerging_market, 'program_year': c.program_year})
+  ON attribution_holds_without_deal(a."when", 'influence', c.country, c.emerging_market, c.program_year)
 LEFT JOIN business_model_periods r
   ON r.partner_id = c.partner_id AND r.business_model = a.business_model
  AND r.from_on <= c.booked_on AND r.until_on > c.booked_on

@@ -60,6 +60,14 @@ CREATE OR REPLACE MACRO attribution_holds(w, ev) AS
          AND (w.emerging_market IS NULL OR w.emerging_market = ev.emerging_market)
          AND (w.program_years IS NULL OR list_contains(w.program_years, ev.program_year)), false);
 
+-- RULES.md section 12: attribution_holds for an event with no licence type,
+-- tags or solution of its own (a lifecycle claim, an influence award): a
+-- condition on those does not hold for it.
+CREATE OR REPLACE MACRO attribution_holds_without_deal(w, source, country, emerging_market, program_year) AS
+    attribution_holds(w, {'source': source, 'license_type': NULL::VARCHAR, 'tags': NULL::VARCHAR[],
+                          'solution': NULL::VARCHAR, 'country': country,
+                          'emerging_market': emerging_market, 'program_year': program_year});
+
 -- RULES.md sections 7 and 8: what a partner holds on day d, a level or an
 -- area's tier (142_level_days, 178_designation_days), from the rows in
 -- effect on d: nothing once its partnership ended (ended_on); inside an
