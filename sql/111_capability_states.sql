@@ -31,7 +31,7 @@ kinds_short AS (
     WHERE coalesce(k.capabilities, 0) < l.min_count
 ),
 levels_met AS (
-    SELECT s.partner_id, s.d, bit_or(1::UBIGINT << l.level_rank) AS capability_ranks
+    SELECT s.partner_id, s.d, bit_or(1::UBIGINT << l.level_rank::UBIGINT) AS capability_ranks
     FROM capability_points s
     JOIN level_thresholds l ON l.program_year = s.program_year AND s.capability_points >= l.min_capability_points
     ANTI JOIN kinds_short k ON k.partner_id = s.partner_id AND k.d = s.d AND k.level_id = l.level_id

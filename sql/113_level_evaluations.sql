@@ -31,7 +31,7 @@ ranked AS (
     JOIN level_thresholds l
       ON l.program_year = f.program_year
      AND f.performance_points >= l.min_performance_points
-     AND (f.capability_ranks >> l.level_rank) & 1 = 1
+     AND (f.capability_ranks >> l.level_rank::UBIGINT) & 1 = 1
     GROUP BY ALL
 )
 SELECT r.*,

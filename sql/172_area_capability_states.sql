@@ -86,7 +86,7 @@ pair_days AS MATERIALIZED (
     FROM candidates c JOIN dated s USING (partner_id)
 )
 SELECT s.partner_id, s.solution_area, s.d AS valid_from, s.program_year,
-       coalesce(bit_or(1::UBIGINT << t.tier_rank)
+       coalesce(bit_or(1::UBIGINT << t.tier_rank::UBIGINT)
                     FILTER (WHERE coalesce(h.all_of, 0) = coalesce(a.all_of, 0)
                               AND (NOT coalesce(a.any_of, false) OR coalesce(h.any_of, false))
                               AND coalesce(h.kinds, 0) = coalesce(a.kinds, 0)), 0::UBIGINT) AS tier_ranks

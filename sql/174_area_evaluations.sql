@@ -73,5 +73,5 @@ SELECT f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.progr
 FROM facts f
 LEFT JOIN rule_area_tiers t
   ON t.program_year = f.program_year AND t.solution_area = f.solution_area
- AND f.credits >= t.min_credits AND (f.tier_ranks >> t.tier_rank) & 1 = 1
+ AND f.credits >= t.min_credits AND (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1
 GROUP BY f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.program_year, f.credits, f.good_standing
