@@ -147,7 +147,7 @@ func Run(ctx context.Context, opts Options) (_ *Result, err error) {
 			return nil, err
 		}
 	}
-	log.Info("extract done", "tables", len(res.Tables), "rejects", res.Rejects, "seconds", time.Since(start).Round(time.Millisecond).Seconds())
+	log.Info("extract done", "tables", len(res.Tables), "rejects", res.Rejects, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
 	return res, nil
 }
 
@@ -245,7 +245,7 @@ func land(ctx context.Context, s *session, t *table, in input, rawDir string, lo
 		args = []any{"table", t.name, "relation", rel}
 	}
 	log.Info("extracted", append(args, "format", r.Format, "rows", r.RowsRead,
-		"accepted", r.Accepted, "rejected", r.Rejected, "seconds", time.Since(start).Round(time.Millisecond).Seconds())...)
+		"accepted", r.Accepted, "rejected", r.Rejected, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))...)
 	return r, nil
 }
 
