@@ -11,13 +11,9 @@
 -- is the partner of a booking of the same customer, opportunity and
 -- solution booked on or before this one, or is named in its
 -- contract_partner_ids (a later transaction denies only later awards: the
--- ledger is append-only in time, RULES.md section 13). Each match carries
--- what 070_influence_candidates asks of its claim (its kind, dates and
--- claim_reason), so the matches are not joined back to their claims.
+-- ledger is append-only in time, RULES.md section 13).
 WITH claims AS (
-    SELECT c.claim_id, c.partner_id, c.customer_id, c.opportunity_id, c.solution, c.approved_on,
-           c.kind, c.work_completed_on, c.completion_submitted_on,
-           claim_reason(c.status, c.kind, c.approved_on, c.work_started_on) AS claim_reason
+    SELECT c.claim_id, c.partner_id, c.customer_id, c.opportunity_id, c.solution, c.approved_on
     FROM raw_influence_claims c, run_params r
     WHERE c.status = 'approved' AND c.approved_on <= r.as_of
 ),
@@ -47,8 +43,7 @@ transactors AS (
 last_window AS (
     SELECT influence_window_years FROM rule_years ORDER BY year_rank DESC LIMIT 1
 )
-SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, c.work_completed_on, c.completion_submitted_on, c.claim_reason,
-       b.booking_id, b.solution, d.program_year, b.booked_on,
+SELECT c.claim_id, c.partner_id, b.booking_id, b.solution, d.program_year, b.booked_on,
        to_usd(b.tcv, fx.usd_per_unit) AS tcv_usd, b.status AS booking_status, b.terminated_on,
        coalesce(t.first_booked_on <= b.booked_on, false) AS claimant_transacts
 FROM claims c

@@ -8,14 +8,14 @@
 -- time, RULES.md section 13: a row never depends on a later fact). reason: why the
 -- match earns nothing (NULL when it earns); factor and its columns: the
 -- influence rule of the booking's year (points_per_usd * rate).
-SELECT m.claim_id, m.partner_id, m.kind, m.approved_on, m.booking_id, m.solution,
+SELECT c.claim_id, c.partner_id, c.kind, c.approved_on, m.booking_id, m.solution,
        m.program_year, m.booked_on, m.tcv_usd, m.booking_status, m.terminated_on,
        CASE
-           WHEN m.claim_reason IS NOT NULL THEN m.claim_reason
+           WHEN c.claim_reason IS NOT NULL THEN c.claim_reason
            WHEN m.program_year IS NULL THEN 'outside_program_year'
-           WHEN m.kind IN ('poc', 'technical_assessment') AND m.work_completed_on IS NOT NULL
-                AND m.booked_on > m.work_completed_on + y.completion_claim_days
-                AND coalesce(m.completion_submitted_on > m.work_completed_on + y.completion_claim_days, true)
+           WHEN c.kind IN ('poc', 'technical_assessment') AND c.work_completed_on IS NOT NULL
+                AND m.booked_on > c.work_completed_on + y.completion_claim_days
+                AND coalesce(c.completion_submitted_on > c.work_completed_on + y.completion_claim_days, true)
                 THEN 'late_completion_claim'
            WHEN m.claimant_transacts THEN 'transacting_partner'
            WHEN ss.partner_id IS NULL THEN 'not_solution_services'
@@ -23,11 +23,12 @@ SELECT m.claim_id, m.partner_id, m.kind, m.approved_on, m.booking_id, m.solution
            WHEN x.ended_on <= m.booked_on THEN 'partner_terminated'
        END AS reason,
        f.factor, f.factor6, f.fast_below
-FROM influence_matches m
-JOIN raw_partners p ON p.partner_id = m.partner_id
+FROM influence_claims_checked c
+JOIN influence_matches m ON m.claim_id = c.claim_id AND m.partner_id = c.partner_id
+JOIN raw_partners p ON p.partner_id = c.partner_id
 LEFT JOIN business_model_periods ss
-  ON ss.partner_id = m.partner_id AND ss.business_model = 'solution_services'
+  ON ss.partner_id = c.partner_id AND ss.business_model = 'solution_services'
  AND ss.from_on <= m.booked_on AND ss.until_on > m.booked_on
-LEFT JOIN partner_end x ON x.partner_id = m.partner_id
+LEFT JOIN partner_end x ON x.partner_id = c.partner_id
 LEFT JOIN rule_years y ON y.program_year = m.program_year
 LEFT JOIN point_rules f ON f.program_year = m.program_year AND f.component = 'influence'

@@ -10,12 +10,5 @@
 -- business_model: the event's (a reversal, cap row or multiplier belongs
 -- where the row it adjusts belongs).
 -- The rows are 079_earning_rows without the solution, which CONTRACT.md
--- does not name. source and component are ENUMs of the values CONTRACT.md
--- gives them, declared in their text order so that they sort as the text
--- does: the export sorts and writes them as one-byte codes, and Parquet
--- holds the same strings.
-SELECT partner_id, program_year, earned_on,
-       source::ENUM('booking', 'influence', 'lifecycle', 'oem_credit') AS source, source_id,
-       component::ENUM('base', 'cap_release', 'multiplier', 'perpetual_cap', 'vendor_termination') AS component,
-       rule_id, business_model, tcv_usd, points
-FROM earning_rows
+-- does not name.
+SELECT * EXCLUDE (solution) FROM earning_rows

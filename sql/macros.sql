@@ -68,16 +68,6 @@ CREATE OR REPLACE MACRO attribution_holds_without_deal(w, source, country, emerg
                           'solution': NULL::VARCHAR, 'country': country,
                           'emerging_market': emerging_market, 'program_year': program_year});
 
--- RULES.md section 4: why an influence claim earns nothing on any booking
--- (NULL when it may earn): it is not approved, or it is a poc or
--- technical_assessment approved after work started (no retroactive claims).
--- 069_influence_claims_checked (for the claim's denial) and
--- 035_influence_matches (for its matches) ask it of the same claim row.
-CREATE OR REPLACE MACRO claim_reason(status, kind, approved_on, work_started_on) AS
-    CASE WHEN status <> 'approved' THEN 'not_approved'
-         WHEN kind IN ('poc', 'technical_assessment') AND work_started_on < approved_on THEN 'retroactive_claim'
-    END;
-
 -- RULES.md sections 7 and 8: what a partner holds on day d, a level or an
 -- area's tier (142_level_days, 178_designation_days), from the rows in
 -- effect on d: nothing once its partnership ended (ended_on); inside an
