@@ -20,8 +20,9 @@ listed AS (
 ),
 matchers AS (
     -- what each requirement row counts: the capability match_id (NULL:
-    -- any id, any_id) of kind match_kind (NULL: any kind)
-    SELECT r.program_year, r.solution_area, r.tier_id, r.requirement, r.value, r.min_count,
+    -- any id, any_id) of kind match_kind (NULL: any kind); distinct, so
+    -- that a valid capability meets each at most once
+    SELECT DISTINCT r.program_year, r.solution_area, r.tier_id, r.requirement, r.value, r.min_count,
            CASE WHEN r.requirement <> 'kind' THEN r.value ELSE c.capability_id END AS match_id,
            CASE WHEN r.requirement = 'kind' THEN r.value END AS match_kind,
            r.requirement = 'kind' AND l.solution_area IS NULL AS any_id
@@ -33,12 +34,14 @@ matchers AS (
 ),
 matches AS (
     -- a valid capability that counts for a requirement row (two equality
-    -- joins: by id, and by kind where any id counts)
+    -- joins: by id, and by kind where any id counts). The branches take
+    -- disjoint matchers (an any_id matcher has no match_id), and a partner
+    -- has a capability once on a day, so no row comes twice.
     SELECT v.partner_id, v.d, m.solution_area, m.tier_id, m.requirement, m.value, m.min_count, v.capability_id
     FROM valid v
     JOIN matchers m ON m.program_year = v.program_year AND m.match_id = v.capability_id
     WHERE m.match_kind IS NULL OR m.match_kind = v.kind
-    UNION
+    UNION ALL
     SELECT v.partner_id, v.d, m.solution_area, m.tier_id, m.requirement, m.value, m.min_count, v.capability_id
     FROM valid v
     JOIN matchers m ON m.program_year = v.program_year AND m.any_id AND m.match_kind = v.kind
