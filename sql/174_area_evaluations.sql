@@ -68,10 +68,14 @@ facts AS (
       ON s.partner_id = e.partner_id AND e.d >= s.changed_on AND e.d < s.next_on
 )
 SELECT f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.program_year, f.credits, f.good_standing,
-       coalesce(max(t.tier_rank), -1) AS rank_on_requirements,
-       CASE WHEN f.good_standing THEN coalesce(max(t.tier_rank), -1) ELSE -1 END AS earned_rank
+       coalesce(max(t.tier_rank) FILTER (WHERE (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1), -1) AS rank_on_requirements,
+       CASE WHEN f.good_standing
+            THEN coalesce(max(t.tier_rank) FILTER (WHERE (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1), -1)
+            ELSE -1 END AS earned_rank
+-- the tier's capability test filters the aggregate rather than the join: a
+-- condition mixing both sides in one expression makes DuckDB join a LEFT
+-- JOIN by nested loops instead of by hash
 FROM facts f
 LEFT JOIN rule_area_tiers t
-  ON t.program_year = f.program_year AND t.solution_area = f.solution_area
- AND f.credits >= t.min_credits AND (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1
+  ON t.program_year = f.program_year AND t.solution_area = f.solution_area AND f.credits >= t.min_credits
 GROUP BY f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.program_year, f.credits, f.good_standing
