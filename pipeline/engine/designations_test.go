@@ -141,6 +141,33 @@ func TestAnyOfAllOfAndKindCounts(t *testing.T) {
 	})
 }
 
+// Section 14: in an area that lists its capabilities, a kind count counts
+// only the listed ones, each once: P1's listed SC-A and unlisted SC-Z make
+// one, short of two; P2's listed SC-A and SC-B make two.
+func TestKindCountInAListingArea(t *testing.T) {
+	w := &world{rulebook: withAreas(t, `solution_areas:
+  - id: cloud
+    solutions: [vcf]
+    capabilities:
+      - {id: SC-A, kind: solution_competency}
+      - {id: SC-B, kind: solution_competency}
+    tiers:
+      - {id: member}
+      - {id: expert, required_capabilities: {solution_competency: 2}}
+`)}
+	w.partner("P1").partner("P2")
+	w.capability("P1", "SC-A", "solution_competency", "2023-03-01", "")
+	w.capability("P1", "SC-Z", "solution_competency", "2023-03-01", "")
+	w.capability("P2", "SC-A", "solution_competency", "2023-03-01", "")
+	w.capability("P2", "SC-B", "solution_competency", "2023-03-01", "")
+	w.booking("B1", "P1", "2023-05-01", 1_000, "term")
+	w.booking("B2", "P2", "2023-05-01", 1_000, "term")
+	e := w.run(t, "2023-06-30")
+	equal(t, "P1: one listed capability of the kind", tiers(t, e, "P1"), []string{"cloud|1.00|member|member|false|expert|0.00"})
+	equal(t, "P2: two", tiers(t, e, "P2"), []string{"cloud|1.00|expert|expert|false|-|-"})
+	checksPass(t, e)
+}
+
 // Section 14: a tier rises the day it is met (here from partner straight
 // to principal, both thresholds crossed by one booking), is kept for the rest of the
 // year when what met it lapses, and falls only at the audit, to the tier
