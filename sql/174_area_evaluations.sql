@@ -69,9 +69,7 @@ facts AS (
 )
 SELECT f.partner_id, f.solution_area, f.d, f.in_timeline, f.is_year_end, f.program_year, f.credits, f.good_standing,
        coalesce(max(t.tier_rank) FILTER (WHERE (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1), -1) AS rank_on_requirements,
-       CASE WHEN f.good_standing
-            THEN coalesce(max(t.tier_rank) FILTER (WHERE (f.tier_ranks >> t.tier_rank::UBIGINT) & 1 = 1), -1)
-            ELSE -1 END AS earned_rank
+       CASE WHEN f.good_standing THEN rank_on_requirements ELSE -1 END AS earned_rank
 -- the tier's capability test filters the aggregate rather than the join: a
 -- condition mixing both sides in one expression makes DuckDB join a LEFT
 -- JOIN by nested loops instead of by hash
