@@ -240,6 +240,24 @@ func TestBenefitLostOnTheDayOfADemotion(t *testing.T) {
 	})
 }
 
+// Section 14: a tier also needs good standing. P1 meets advanced's credits
+// on 2023-05-01 while a requirement has lapsed, keeps the partner tier it
+// holds (a tier falls only at the audit) and earns advanced the day it is
+// back in good standing.
+func TestTierNeedsGoodStanding(t *testing.T) {
+	w := areaWorld(t).partner("P1")
+	w.capability("P1", "SC-A", "solution_competency", "2023-03-01", "")
+	w.lapse("P1", "integrity_training", "2023-04-01")
+	w.booking("B1", "P1", "2023-05-01", 200_000, "term")
+	w.complete("P1", "integrity_training", "2023-06-01")
+	e := w.run(t, "2023-06-30")
+	equal(t, "history", designationHistory(t, e, "P1", "cloud"), []string{
+		"partner|2023-03-01|2023-05-31|earned",
+		"advanced|2023-06-01|NULL|earned",
+	})
+	checksPass(t, e)
+}
+
 // Sections 8 and 14: not in good standing at the audit, the partner holds
 // no designation in the remediation window (whatever it earned) and is
 // reinstated to the tier earned on the year's last day when it is back in
