@@ -5,10 +5,12 @@
 //	go run -tags=duckdb_arrow ./tools/profile -raw /tmp/x/raw/... -rulebook fixtures/rulebook.yaml -as-of 2026-11-22 [-explain REGEXP]
 //	    [-save /tmp/models.duckdb]
 //
-// It prints each model's seconds, slowest first, then the checks' and the
-// export's (wall and CPU seconds); -copy-raw loads the raw tables as
-// copies instead of views of their files; -explain prints DuckDB's EXPLAIN ANALYZE of the models whose
-// names match. BENCHMARKS.md keeps what was found.
+// It prints each model's seconds, slowest first, then the seconds of the
+// load, the models, the checks and the export, wall and process CPU.
+// -explain prints DuckDB's EXPLAIN ANALYZE of the models whose names,
+// without their number, match; -copy-raw loads the raw tables as copies
+// instead of views of their files (as `tally run` reads them).
+// BENCHMARKS.md keeps what was found.
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 	"tally/pipeline/engine"
 	"tally/pipeline/rulebook"
 
-	"golang.org/x/sys/unix"
+	"tally/tools/internal/cputime"
 )
 
 func main() {
@@ -35,7 +37,7 @@ func main() {
 	explain := flag.String("explain", "", "EXPLAIN ANALYZE the models whose names match this regular expression")
 	memory := flag.String("memory-limit", "2.6GB", "DuckDB memory_limit (tally run's default)")
 	save := flag.String("save", "", "after the run, copy every relation (the intermediates kept) and the raw views' rows to this DuckDB file, for trying a model's query by hand")
-	copyRaw := flag.Bool("copy-raw", false, "load the raw tables as copies in DuckDB instead of views of their Parquet files (tally run's way)")
+	copyRaw := flag.Bool("copy-raw", false, "load the raw tables as copies in DuckDB instead of views of their Parquet files (tally run reads the files in place)")
 	flag.Parse()
 	if err := run(*raw, *rb, *asOf, *explain, *memory, *save, *copyRaw); err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
@@ -63,36 +65,33 @@ func run(raw, rbPath, asOfText, explain, memory, save string, copyRaw bool) erro
 		return err
 	}
 	defer e.Close()
-	t0, cpu0 := time.Now(), cpuSeconds()
-	if err := e.LoadRaw(ctx, raw); err != nil {
+	var load, compute, checks, export timing
+	if err := load.of(func() error { return e.LoadRaw(ctx, raw) }); err != nil {
 		return err
 	}
-	load, loadCPU := time.Since(t0).Seconds(), cpuSeconds()-cpu0
 	if err := e.LoadRules(ctx, rb.Tables(asOf)); err != nil {
 		return err
 	}
-	t0, cpu0 = time.Now(), cpuSeconds()
-	steps, err := e.Run(ctx)
-	if err != nil {
+	var steps []engine.Step
+	if err := compute.of(func() (err error) { steps, err = e.Run(ctx); return err }); err != nil {
 		return err
 	}
-	compute, computeCPU := time.Since(t0).Seconds(), cpuSeconds()-cpu0
-	t0, cpu0 = time.Now(), cpuSeconds()
-	if _, err := e.Checks(ctx); err != nil {
+	if err := checks.of(func() error { _, err := e.Checks(ctx); return err }); err != nil {
 		return err
 	}
-	checks, checksCPU := time.Since(t0).Seconds(), cpuSeconds()-cpu0
-	t0, cpu0 = time.Now(), cpuSeconds()
-	if _, err := e.Export(ctx, tmp); err != nil {
+	if err := export.of(func() error { _, err := e.Export(ctx, tmp); return err }); err != nil {
 		return err
 	}
-	export, exportCPU := time.Since(t0).Seconds(), cpuSeconds()-cpu0
 	slices.SortFunc(steps, func(a, b engine.Step) int { return int((b.Seconds - a.Seconds) * 1e6) })
 	for _, s := range steps {
 		fmt.Printf("%8.3f  %s\n", s.Seconds, s.Name)
 	}
-	fmt.Printf("%8.3f  load     (%.3f s of CPU)\n%8.3f  compute  (%.3f s of CPU)\n%8.3f  checks   (%.3f s of CPU)\n%8.3f  export   (%.3f s of CPU)\n",
-		load, loadCPU, compute, computeCPU, checks, checksCPU, export, exportCPU)
+	for _, t := range []struct {
+		name string
+		timing
+	}{{"load", load}, {"compute", compute}, {"checks", checks}, {"export", export}} {
+		fmt.Printf("%8.3f  %-8s (%.3f s of CPU)\n", t.wall, t.name, t.cpu)
+	}
 	if save != "" {
 		if err := saveRelations(ctx, e, save); err != nil {
 			return err
@@ -152,12 +151,13 @@ func saveRelations(ctx context.Context, e *engine.Engine, file string) error {
 	return err
 }
 
-// cpuSeconds is the process's user and system time so far: it moves less
-// than wall time when other work shares the machine.
-func cpuSeconds() float64 {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+// timing is how long a step took: wall and process CPU seconds.
+type timing struct{ wall, cpu float64 }
+
+// of runs f and records its time.
+func (t *timing) of(f func() error) error {
+	t0, c0 := time.Now(), cputime.Seconds()
+	err := f()
+	t.wall, t.cpu = time.Since(t0).Seconds(), cputime.Seconds()-c0
+	return err
 }

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
-	"golang.org/x/sys/unix"
+	"tally/tools/internal/cputime"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func run(database, script string) error {
 		if stmt == "" {
 			continue
 		}
-		t0, c0 := time.Now(), cpu()
+		t0, c0 := time.Now(), cputime.Seconds()
 		n, err := execute(db, stmt)
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, stmt)
@@ -58,7 +58,7 @@ func run(database, script string) error {
 		if len(first) > 90 {
 			first = first[:90]
 		}
-		fmt.Printf("%8.3f s wall %8.3f s cpu %10d rows  %s\n", time.Since(t0).Seconds(), cpu()-c0, n, first)
+		fmt.Printf("%8.3f s wall %8.3f s cpu %10d rows  %s\n", time.Since(t0).Seconds(), cputime.Seconds()-c0, n, first)
 	}
 	return nil
 }
@@ -93,13 +93,4 @@ func execute(db *sql.DB, stmt string) (int, error) {
 		n++
 	}
 	return n, rows.Err()
-}
-
-// cpu is the process's user and system seconds so far.
-func cpu() float64 {
-	var u unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return float64(u.Utime.Sec+u.Stime.Sec) + float64(u.Utime.Usec+u.Stime.Usec)/1e6
 }
