@@ -176,6 +176,13 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 		// thread next allocates; background threads purge them as they age,
 		// which keeps the process's RSS near memory_limit.
 		"SET allocator_background_threads = true",
+		// DuckDB's buffers (its tables, hash tables, sorts) come from the
+		// block allocator, which gives freed memory back to the OS unless it
+		// is within block_allocator_memory. The models allocate and free
+		// gigabytes each, and memory given back is faulted in again by the
+		// next model: keep three quarters of memory_limit (a percentage of
+		// it, set after it) for the whole run.
+		"SET block_allocator_memory = '75%'",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return nil, errors.Join(fmt.Errorf("engine: %s: %w", stmt, err), e.Close())
