@@ -9,7 +9,7 @@
 // load, the models, the checks and the export, wall and process CPU.
 // -explain prints DuckDB's EXPLAIN ANALYZE of the models whose names,
 // without their number, match; -copy-raw loads the raw tables as copies
-// instead of views of their files (as `tally run` reads them).
+// in DuckDB (`tally run` reads them as views of their Parquet files).
 // BENCHMARKS.md keeps what was found.
 package main
 
