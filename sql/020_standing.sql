@@ -33,38 +33,50 @@ requirement_days AS (
           SELECT partner_id, requirement, expires_on, -1 FROM completions WHERE expires_on IS NOT NULL)
     GROUP BY partner_id, requirement, d
 ),
-requirement_met AS (
-    -- whether the requirement is met from d on
-    SELECT partner_id, requirement, d,
-           sum(delta) OVER (PARTITION BY partner_id, requirement ORDER BY d) > 0 AS met
-    FROM requirement_days
-),
 changes AS (
     -- +1 the day a requirement becomes met, -1 the day it stops being met,
-    -- 0 on the other days standing is evaluated on
+    -- 0 on the other days standing is evaluated on. A requirement is met
+    -- from d on while its running count is positive; met_before: on the
+    -- partner's previous day of that requirement (not met before its first).
+    -- Both sums are one pass of one window.
     SELECT partner_id, d,
-           CASE WHEN met = coalesce(lag(met) OVER (PARTITION BY partner_id, requirement ORDER BY d), false) THEN 0
-                WHEN met THEN 1
-                ELSE -1
-           END AS delta
-    FROM requirement_met
+           CASE WHEN met = met_before THEN 0 WHEN met THEN 1 ELSE -1 END AS delta
+    FROM (SELECT partner_id, d,
+                 sum(delta) OVER (w ROWS UNBOUNDED PRECEDING) > 0 AS met,
+                 coalesce(sum(delta) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) > 0 AS met_before
+          FROM requirement_days
+          WINDOW w AS (PARTITION BY partner_id, requirement ORDER BY d))
     UNION ALL
     SELECT partner_id, enrolled_on, 0 FROM raw_partners
     UNION ALL
     SELECT partner_id, terminated_on, 0 FROM raw_partners WHERE terminated_on IS NOT NULL
 ),
 met AS (
-    SELECT partner_id, d, sum(sum(delta)) OVER (PARTITION BY partner_id ORDER BY d) AS requirements_met
+    -- the number of requirements met from d on, and on the partner's
+    -- previous evaluation day (prev_d; NULL on its first)
+    SELECT partner_id, d,
+           sum(sum(delta)) OVER (w ROWS UNBOUNDED PRECEDING) AS requirements_met,
+           sum(sum(delta)) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS requirements_met_before,
+           lag(d) OVER w AS prev_d
     FROM changes
     GROUP BY partner_id, d
+    WINDOW w AS (PARTITION BY partner_id ORDER BY d)
 ),
 evaluated AS (
     SELECT m.partner_id, m.d AS changed_on,
            p.enrolled_on <= m.d
            AND (p.terminated_on IS NULL OR p.terminated_on > m.d)
-           AND m.requirements_met = (SELECT count(*) FROM rule_requirements) AS good_standing
-    FROM met m JOIN raw_partners p USING (partner_id)
+           AND m.requirements_met = r.n AS good_standing,
+           CASE WHEN m.prev_d IS NOT NULL THEN
+               p.enrolled_on <= m.prev_d
+               AND (p.terminated_on IS NULL OR p.terminated_on > m.prev_d)
+               AND coalesce(m.requirements_met_before, 0) = r.n
+           END AS good_standing_before
+    FROM met m
+    JOIN raw_partners p USING (partner_id)
+    CROSS JOIN (SELECT count(*) AS n FROM rule_requirements) r
 )
+-- the first evaluation day of a partner, and every day its standing changes
 SELECT partner_id, changed_on, good_standing
 FROM evaluated
-QUALIFY good_standing IS DISTINCT FROM lag(good_standing) OVER (PARTITION BY partner_id ORDER BY changed_on)
+WHERE good_standing IS DISTINCT FROM good_standing_before

@@ -301,7 +301,10 @@ func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 			kind, views[m.name] = "VIEW", true
 		}
 		start := time.Now()
-		if _, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS %s", kind, ident(m.name), m.query)); err != nil {
+		if err := e.withOptimizers(ctx, m, func() error {
+			_, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS %s", kind, ident(m.name), m.query))
+			return err
+		}); err != nil {
 			return steps, fmt.Errorf("engine: model sql/%s: %w", m.file, err)
 		}
 		if err := e.drop(ctx, e.graph.dropAfter[i], views); err != nil {
@@ -315,6 +318,22 @@ func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// withOptimizers runs f with the DuckDB optimizers m's header names turned
+// off, and turns them on again after.
+func (e *Engine) withOptimizers(ctx context.Context, m model, f func() error) error {
+	if m.disable == "" {
+		return f()
+	}
+	if _, err := e.db.ExecContext(ctx, "SET disabled_optimizers = "+literal(m.disable)); err != nil {
+		return err
+	}
+	err := f()
+	if _, rerr := e.db.ExecContext(ctx, "RESET disabled_optimizers"); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
 // drop removes relations the run no longer needs, views first.
@@ -549,7 +568,11 @@ func (e *Engine) ExplainAnalyze(ctx context.Context, name string) (string, error
 	if i < 0 {
 		return "", fmt.Errorf("engine: no model %s", name)
 	}
-	_, rows, err := e.text(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+e.graph.models[i].query)
+	var rows [][]string
+	err := e.withOptimizers(ctx, e.graph.models[i], func() (err error) {
+		_, rows, err = e.text(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+e.graph.models[i].query)
+		return err
+	})
 	if err != nil || len(rows) == 0 {
 		return "", fmt.Errorf("engine: explain %s: %w", name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -16,13 +17,17 @@ import (
 // says `-- materialize: view`), so a file cannot create anything else, and
 // learns what it reads from DuckDB's own parse of the query. A file whose
 // header says `-- publish: col, ...` is an output table of the snapshot,
-// written sorted by those columns.
+// written sorted by those columns. `-- disable_optimizers: name, ...` turns
+// those DuckDB optimizers off while the model runs (DuckDB's
+// disabled_optimizers), for a query whose plan they make worse: the file
+// says why.
 type model struct {
 	file    string   // path in tallysql.Files
 	name    string   // the relation it creates
 	query   string   // the file's text
 	view    bool     // created as a view: read where it is used, never stored
 	publish string   // ORDER BY list of a published model; "" = an intermediate
+	disable string   // DuckDB optimizers off while it runs; "" = none
 	reads   []string // the relations the query reads, sorted
 }
 
@@ -45,6 +50,9 @@ type graph struct {
 	// kept: intermediates a published view reads, dropped by Close only.
 	kept map[string]bool
 }
+
+// optimizerList is a disable_optimizers header: DuckDB optimizer names.
+var optimizerList = regexp.MustCompile(`^[a-z_]+( *, *[a-z_]+)*$`)
 
 // header reads the `-- key: value` lines of a file's leading comment block.
 func header(text string) map[string]string {
@@ -163,7 +171,10 @@ func plan(ctx context.Context, db *sql.DB, fsys fs.FS, inputs map[string]bool) (
 			return nil, fmt.Errorf("engine: %s creates %s, which is an input", f, name)
 		}
 		h := header(string(text))
-		m := &model{file: f, name: name, query: trimSemicolon(string(text)), publish: h["publish"]}
+		m := &model{file: f, name: name, query: trimSemicolon(string(text)), publish: h["publish"], disable: h["disable_optimizers"]}
+		if m.disable != "" && !optimizerList.MatchString(m.disable) {
+			return nil, fmt.Errorf("engine: %s: disable_optimizers %q, want optimizer names separated by commas", f, m.disable)
+		}
 		switch h["materialize"] {
 		case "", "table":
 		case "view":

@@ -96,6 +96,8 @@ func TestPlanRefuses(t *testing.T) {
 		{"not a query", map[string]string{"010_a.sql": "-- publish: x\nDROP TABLE raw_bookings"},
 			"010_a.sql"},
 		{"no number", map[string]string{"a.sql": "SELECT 1"}, "a.sql: want NNN_name.sql"},
+		{"optimizers not a list of names", map[string]string{"010_a.sql": "-- publish: x\n-- disable_optimizers: join_order'; SET threads = 1; --\nSELECT 1 AS x"},
+			"010_a.sql: disable_optimizers"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := planOf(t, c.files, "raw_bookings")
