@@ -301,7 +301,7 @@ func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 			kind, views[m.name] = "VIEW", true
 		}
 		start := time.Now()
-		if err := e.withOptimizers(ctx, m.disable, func() error {
+		if err := e.withOptimizers(ctx, m, func() error {
 			_, err := e.db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE %s %s AS %s", kind, ident(m.name), m.query))
 			return err
 		}); err != nil {
@@ -320,14 +320,13 @@ func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 	return steps, nil
 }
 
-// withOptimizers runs f with the DuckDB optimizers a file's
-// disable_optimizers header names ("" = none) turned off, and turns them on
-// again after.
-func (e *Engine) withOptimizers(ctx context.Context, disable string, f func() error) error {
-	if disable == "" {
+// withOptimizers runs f with the DuckDB optimizers m's header names turned
+// off, and turns them on again after.
+func (e *Engine) withOptimizers(ctx context.Context, m model, f func() error) error {
+	if m.disable == "" {
 		return f()
 	}
-	if _, err := e.db.ExecContext(ctx, "SET disabled_optimizers = "+literal(disable)); err != nil {
+	if _, err := e.db.ExecContext(ctx, "SET disabled_optimizers = "+literal(m.disable)); err != nil {
 		return err
 	}
 	err := f()
@@ -380,9 +379,7 @@ func (e *Engine) Checks(ctx context.Context) ([]Check, error) {
 	var out []Check
 	for _, ch := range e.graph.checks {
 		c := Check{Name: ch.name}
-		if err := e.withOptimizers(ctx, ch.disable, func() error {
-			return e.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+ch.query+")").Scan(&c.FailingRows)
-		}); err != nil {
+		if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+ch.query+")").Scan(&c.FailingRows); err != nil {
 			return nil, fmt.Errorf("engine: check sql/%s: %w", ch.file, err)
 		}
 		c.Passed = c.FailingRows == 0
@@ -572,7 +569,7 @@ func (e *Engine) ExplainAnalyze(ctx context.Context, name string) (string, error
 		return "", fmt.Errorf("engine: no model %s", name)
 	}
 	var rows [][]string
-	err := e.withOptimizers(ctx, e.graph.models[i].disable, func() (err error) {
+	err := e.withOptimizers(ctx, e.graph.models[i], func() (err error) {
 		_, rows, err = e.text(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+e.graph.models[i].query)
 		return err
 	})

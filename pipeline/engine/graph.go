@@ -20,7 +20,7 @@ import (
 // written sorted by those columns. `-- disable_optimizers: name, ...` turns
 // those DuckDB optimizers off while the model runs (DuckDB's
 // disabled_optimizers), for a query whose plan they make worse: the file
-// says why. A check's file may say the same.
+// says why.
 type model struct {
 	file    string   // path in tallysql.Files
 	name    string   // the relation it creates
@@ -34,7 +34,6 @@ type model struct {
 // A check is one sql/checks/name.sql query; every row it returns is a failure.
 type check struct {
 	file, name, query string
-	disable           string // DuckDB optimizers off while it runs (its disable_optimizers header)
 	reads             []string
 }
 
@@ -54,15 +53,6 @@ type graph struct {
 
 // optimizerList is a disable_optimizers header: DuckDB optimizer names.
 var optimizerList = regexp.MustCompile(`^[a-z_]+( *, *[a-z_]+)*$`)
-
-// checkOptimizers refuses a disable_optimizers header that is not a list of
-// optimizer names.
-func checkOptimizers(file, list string) error {
-	if list != "" && !optimizerList.MatchString(list) {
-		return fmt.Errorf("engine: %s: disable_optimizers %q, want optimizer names separated by commas", file, list)
-	}
-	return nil
-}
 
 // header reads the `-- key: value` lines of a file's leading comment block.
 func header(text string) map[string]string {
@@ -182,8 +172,8 @@ func plan(ctx context.Context, db *sql.DB, fsys fs.FS, inputs map[string]bool) (
 		}
 		h := header(string(text))
 		m := &model{file: f, name: name, query: trimSemicolon(string(text)), publish: h["publish"], disable: h["disable_optimizers"]}
-		if err := checkOptimizers(f, m.disable); err != nil {
-			return nil, err
+		if m.disable != "" && !optimizerList.MatchString(m.disable) {
+			return nil, fmt.Errorf("engine: %s: disable_optimizers %q, want optimizer names separated by commas", f, m.disable)
 		}
 		switch h["materialize"] {
 		case "", "table":
@@ -223,11 +213,7 @@ func plan(ctx context.Context, db *sql.DB, fsys fs.FS, inputs map[string]bool) (
 		if err != nil {
 			return nil, err
 		}
-		c := check{file: f, name: strings.TrimSuffix(path.Base(f), ".sql"), query: trimSemicolon(string(text)),
-			disable: header(string(text))["disable_optimizers"]}
-		if err := checkOptimizers(f, c.disable); err != nil {
-			return nil, err
-		}
+		c := check{file: f, name: strings.TrimSuffix(path.Base(f), ".sql"), query: trimSemicolon(string(text))}
 		if c.reads, err = readsOf(ctx, db, f, c.query); err != nil {
 			return nil, err
 		}

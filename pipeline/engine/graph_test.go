@@ -98,8 +98,6 @@ func TestPlanRefuses(t *testing.T) {
 		{"no number", map[string]string{"a.sql": "SELECT 1"}, "a.sql: want NNN_name.sql"},
 		{"optimizers not a list of names", map[string]string{"010_a.sql": "-- publish: x\n-- disable_optimizers: join_order'; SET threads = 1; --\nSELECT 1 AS x"},
 			"010_a.sql: disable_optimizers"},
-		{"check's optimizers not a list of names", map[string]string{"010_a.sql": "-- publish: x\nSELECT 1 AS x", "checks/c.sql": "-- disable_optimizers: 1\nSELECT * FROM a"},
-			"checks/c.sql: disable_optimizers"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := planOf(t, c.files, "raw_bookings")

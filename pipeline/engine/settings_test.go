@@ -40,9 +40,8 @@ func TestOpenKeepsBlockMemory(t *testing.T) {
 	}
 }
 
-// A model's or check's disable_optimizers header turns those DuckDB
-// optimizers off while it runs, and only then: after it, failed or not,
-// they are on.
+// A model's disable_optimizers header turns those DuckDB optimizers off
+// while it runs, and only then: after it, failed or not, they are on.
 func TestModelDisablesOptimizersWhileItRuns(t *testing.T) {
 	ctx := context.Background()
 	e, err := Open(ctx, Settings{MemoryLimit: "1GB", Threads: 1})
@@ -58,25 +57,25 @@ func TestModelDisablesOptimizersWhileItRuns(t *testing.T) {
 		return s
 	}
 	before := setting()
-	disable := "build_side_probe_side, join_order"
+	m := model{name: "a", disable: "build_side_probe_side, join_order"}
 	var during string
-	if err := e.withOptimizers(ctx, disable, func() error { during = setting(); return nil }); err != nil {
+	if err := e.withOptimizers(ctx, m, func() error { during = setting(); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(during, "build_side_probe_side") || !strings.Contains(during, "join_order") {
-		t.Errorf("while the model runs disabled_optimizers is %q, want both of %q", during, disable)
+		t.Errorf("while the model runs disabled_optimizers is %q, want both of %q", during, m.disable)
 	}
 	if after := setting(); after != before {
 		t.Errorf("after the model disabled_optimizers is %q, want %q as before it", after, before)
 	}
 	failed := errors.New("the model failed")
-	if err := e.withOptimizers(ctx, disable, func() error { return failed }); !errors.Is(err, failed) {
+	if err := e.withOptimizers(ctx, m, func() error { return failed }); !errors.Is(err, failed) {
 		t.Errorf("a failing model: got %v, want its error", err)
 	}
 	if after := setting(); after != before {
 		t.Errorf("after a failed model disabled_optimizers is %q, want %q", after, before)
 	}
-	if during = ""; e.withOptimizers(ctx, "", func() error { during = setting(); return nil }) != nil || during != before {
+	if during = ""; e.withOptimizers(ctx, model{name: "b"}, func() error { during = setting(); return nil }) != nil || during != before {
 		t.Errorf("a model without the header ran with disabled_optimizers %q, want %q", during, before)
 	}
 }

@@ -1,7 +1,3 @@
--- disable_optimizers: build_side_probe_side
--- (DuckDB's row estimates would build the hash table of the anti join on the
--- bookings and credits rather than on the fewer denials; without that
--- optimizer it builds on the side the join order puts there, the denials.)
 -- Base rows reconcile to the accepted bookings and OEM credits: per partner
 -- and source, the TCV on base rows equals the TCV in USD of the events that
 -- earned (every event earned on or before as_of that was not denied),
