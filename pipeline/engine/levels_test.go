@@ -612,6 +612,23 @@ func TestGoodStandingAcrossRenewals(t *testing.T) {
 	})
 }
 
+// Section 6 at its edges: a partner missing a requirement from enrollment
+// is out of good standing from its first day (a row saying so, not none);
+// a terminated partner is out of it from terminated_on on, and a renewal
+// after that changes nothing (no further row).
+func TestGoodStandingFromEnrollmentToTermination(t *testing.T) {
+	w := (&world{}).partner("LATE").partner("ENDED")
+	w.drop("LATE", "due_diligence").complete("LATE", "due_diligence", "2023-03-01")
+	w.partners[1].TerminatedOn = dp("2023-04-01")
+	w.lapse("ENDED", "integrity_training", "2023-05-01").complete("ENDED", "integrity_training", "2023-06-01")
+	e := w.runWith(t, "2023-09-30", engine.Settings{Threads: 2, KeepIntermediates: true})
+	equal(t, "standing", rows(t, e, `SELECT partner_id, changed_on::VARCHAR, good_standing::VARCHAR
+		FROM standing ORDER BY partner_id, changed_on`), []string{
+		"ENDED|2020-01-01|true", "ENDED|2023-04-01|false",
+		"LATE|2020-01-01|false", "LATE|2023-03-01|true",
+	})
+}
+
 // Section 7 with the rulebook's most levels (rulebook.MaxLevels): the levels
 // a partner's capabilities meet are bits of one 64-bit number, so the top
 // ranks must work as the low ones do. The top level asks for a solution
