@@ -1,8 +1,6 @@
 -- disable_optimizers: build_side_probe_side
 -- (DuckDB's row estimates would build the hash table of levels_met's anti
--- join on the (partner, day, level) rows rather than on the fewer rows of
--- kinds_short; without that optimizer each join builds on the side the
--- join order puts there, here the smaller one.)
+-- join on the (partner, day, level) rows, not on the fewer rows of kinds_short.)
 -- Capability change points: from valid_from on, until the partner's next row,
 -- the partner has capability_points and meets the capability requirements
 -- (points and kinds) of the levels in capability_ranks, a set of level

@@ -1,8 +1,7 @@
 -- disable_optimizers: build_side_probe_side
 -- (DuckDB's row estimates would build the hash tables of the range joins to
--- the window periods and baseline events on the change days rather than on
--- the fewer rows they look up; without that optimizer each join builds on
--- the side the join order puts there, here the smaller one.)
+-- the window periods and baseline events on the change days, not on the
+-- fewer rows they look up.)
 -- The level on every day it may change, up to as_of.
 WITH change_days AS (
     SELECT partner_id, valid_from AS d FROM earned_levels

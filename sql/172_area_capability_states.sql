@@ -1,8 +1,6 @@
 -- disable_optimizers: build_side_probe_side
 -- (DuckDB's row estimates would build the hash table of the join to the met
--- requirements on the (partner, day, area, tier) rows rather than on the
--- fewer met ones; without that optimizer each join builds on the side the
--- join order puts there, here the smaller one.)
+-- requirements on the (partner, day, area, tier) rows, not on the fewer met ones.)
 -- RULES.md section 14: which tiers' capability requirements a partner meets
 -- in each solution area, as change points: from valid_from on, until the
 -- partner's next row of the area, bit r of tier_ranks is set when the tier

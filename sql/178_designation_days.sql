@@ -1,8 +1,6 @@
 -- disable_optimizers: build_side_probe_side
 -- (DuckDB's row estimates would build the hash tables of the range joins on
--- the days rather than on the fewer tier rows they look up; without that
--- optimizer each join builds on the side the join order puts there, here
--- the smaller one.)
+-- the days, not on the fewer tier rows they look up.)
 -- RULES.md sections 8 and 14: the tier of each partner in each solution
 -- area on every day it may change, up to as_of (rank -1: none), as levels
 -- are kept in 142_level_days:

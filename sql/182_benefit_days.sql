@@ -1,9 +1,7 @@
 -- disable_optimizers: build_side_probe_side
 -- (DuckDB's row estimates would build the hash table of the last join on the
--- (partner, day, benefit) rows rather than on the fewer held ones, and that
--- of the business-model condition on the days rather than on the
--- registrations; without that optimizer each join builds on the side the
--- join order puts there, here the smaller one.)
+-- (partner, day, benefit) rows, not on the fewer held ones, and that of the
+-- business-model condition on the days, not on the registrations.)
 -- RULES.md section 15: whether a partner holds each benefit on each day its
 -- benefits may change (benefit_causes), with the rules of the day's
 -- program year: the partner is not terminated and each condition the

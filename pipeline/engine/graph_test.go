@@ -108,6 +108,24 @@ func TestPlanRefuses(t *testing.T) {
 	}
 }
 
+// A model's disable_optimizers header reaches the model the engine runs.
+func TestPlanKeepsDisabledOptimizers(t *testing.T) {
+	g, err := planOf(t, map[string]string{
+		"010_a.sql": "-- disable_optimizers: build_side_probe_side, join_order\nSELECT * FROM raw_bookings",
+		"020_b.sql": "-- publish: x\nSELECT * FROM a",
+	}, "raw_bookings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range g.models {
+		got[m.name] = m.disable
+	}
+	if got["a"] != "build_side_probe_side, join_order" || got["b"] != "" {
+		t.Errorf("disabled optimizers per model %q, want a's header on a only", got)
+	}
+}
+
 func TestHeader(t *testing.T) {
 	h := header("-- materialize: view\n-- publish: partner_id, earned_on\n-- a comment: not a key\n\nSELECT 1\n-- publish: no")
 	if h["materialize"] != "view" || h["publish"] != "partner_id, earned_on" || len(h) != 2 {
