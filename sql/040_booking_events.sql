@@ -9,8 +9,7 @@
 -- earns), the first that applies; points and business_model are NULL then.
 -- business_model: the event's attribution entry (039_booking_attribution),
 -- else unattributed; the event's multiplier, cap and termination rows
--- belong to it too. event_key (038_booking_inputs) stays: the event's
--- multiplier rows carry it, so that 043 and 044 join them on an integer.
+-- belong to it too.
 WITH priced AS (
     SELECT e.source, e.source_id, e.event_key, e.partner_id, y.program_year, e.earned_on, e.booked_on,
            e.solution, e.license_type, e.tags, p.country, p.emerging_market,
@@ -30,7 +29,7 @@ WITH priced AS (
     LEFT JOIN program_days y ON y.day = e.earned_on
     WHERE e.earned_on <= r.as_of
 )
-SELECT e.* EXCLUDE (country, emerging_market),
+SELECT e.* EXCLUDE (event_key, country, emerging_market),
        CASE WHEN e.reason IS NULL THEN points_of(e.tcv_usd, b.factor, b.factor6, b.fast_below) END AS points,
        CASE WHEN e.reason IS NULL THEN coalesce(m.business_model, 'unattributed') END AS business_model
 FROM priced e

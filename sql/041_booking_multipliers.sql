@@ -4,10 +4,9 @@
 -- models also needs one the partner is registered in on booked_on
 -- (business_model_periods); only those rules ask it. matched is read twice
 -- and not materialized: each branch reads the few columns it keeps from
--- booking_events rather than a copy of every matched row. event_key: the
--- event's (040_booking_events), on which 043 and 044 join its rows.
+-- booking_events rather than a copy of every matched row.
 WITH matched AS NOT MATERIALIZED (
-    SELECT e.source, e.source_id, e.event_key, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.tcv_usd, e.business_model, e.solution,
+    SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.booked_on, e.tcv_usd, e.business_model, e.solution,
            m.rule_id, m.ord, m.factor, m.factor6, m.fast_below, m.business_models
     FROM booking_events e
     JOIN raw_partners p USING (partner_id)
@@ -20,12 +19,12 @@ WITH matched AS NOT MATERIALIZED (
       AND (m.emerging_market IS NULL OR m.emerging_market = p.emerging_market)
       AND (m.program_years IS NULL OR list_contains(m.program_years, e.program_year))
 )
-SELECT source, source_id, event_key, partner_id, program_year, earned_on, rule_id, business_model, solution,
+SELECT source, source_id, partner_id, program_year, earned_on, rule_id, business_model, solution,
        points_of(tcv_usd, factor, factor6, fast_below) AS points
 FROM matched
 WHERE business_models IS NULL
 UNION ALL
-SELECT m.source, m.source_id, m.event_key, m.partner_id, m.program_year, m.earned_on, m.rule_id, m.business_model, m.solution,
+SELECT m.source, m.source_id, m.partner_id, m.program_year, m.earned_on, m.rule_id, m.business_model, m.solution,
        points_of(m.tcv_usd, m.factor, m.factor6, m.fast_below)
 FROM matched m
 SEMI JOIN business_model_periods b

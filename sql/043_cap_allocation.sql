@@ -42,7 +42,7 @@
 -- may hold part of their points at some time. Only those are paired with
 -- their partner-year's terminations.
 WITH capped_events AS (
-    SELECT e.source, e.source_id, e.event_key, e.partner_id, e.program_year, e.earned_on, e.business_model, e.solution, e.points,
+    SELECT e.source, e.source_id, e.partner_id, e.program_year, e.earned_on, e.business_model, e.solution, e.points,
            CASE WHEN e.vendor_terminated_on <= r.as_of THEN e.vendor_terminated_on END AS terminated_on
     FROM booking_events e
     CROSS JOIN run_params r
@@ -52,15 +52,12 @@ WITH capped_events AS (
     WHERE e.reason IS NULL
 ),
 capped AS (
-    -- each capped event's base and multipliers: the multiplier rows of the
-    -- capped events only, summed per event on the integer event_key, then
-    -- joined one to one
-    SELECT c.source, c.source_id, c.event_key, c.partner_id, c.program_year, c.earned_on, c.terminated_on,
-           c.business_model, c.solution, c.points + coalesce(m.points, 0) AS points
+    -- each capped event's base and multipliers
+    SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.terminated_on, c.business_model, c.solution,
+           any_value(c.points) + coalesce(sum(m.points), 0) AS points
     FROM capped_events c
-    LEFT JOIN (SELECT event_key, sum(points) AS points
-               FROM booking_multipliers SEMI JOIN capped_events USING (event_key)
-               GROUP BY event_key) m USING (event_key)
+    LEFT JOIN booking_multipliers m USING (source, source_id)
+    GROUP BY ALL
 ),
 running AS (
     -- before: the points of the events before it in allocation order;
@@ -82,7 +79,7 @@ running AS (
 ),
 steps AS (
     -- a partner-year's terminations, in the order they take effect
-    SELECT event_key, partner_id, program_year, source, source_id, earned_on, terminated_on, points,
+    SELECT partner_id, program_year, source, source_id, earned_on, terminated_on, points,
            row_number() OVER (PARTITION BY partner_id, program_year
                               ORDER BY terminated_on, earned_on, source_id, source) AS step
     FROM running
@@ -91,16 +88,16 @@ steps AS (
 candidates AS (
     SELECT c.*, s.step AS own_step
     FROM running c
-    LEFT JOIN steps s USING (event_key)
+    LEFT JOIN steps s USING (partner_id, program_year, source, source_id)
     WHERE c.candidate
 ),
 paired AS (
     -- each candidate with each earlier event's termination while it is live;
     -- removed: the points of those terminations up to this step
-    SELECT c.source, c.source_id, c.event_key, c.partner_id, c.program_year, c.earned_on, c.business_model, c.solution,
-           c.points, c.before, c.max_points,
+    SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.business_model, c.solution, c.points,
+           c.before, c.max_points,
            s.step, s.source_id AS released_by, s.terminated_on AS step_on, s.points AS step_points,
-           sum(s.points) OVER (PARTITION BY c.event_key ORDER BY s.step) AS removed
+           sum(s.points) OVER (PARTITION BY c.source, c.source_id ORDER BY s.step) AS removed
     FROM candidates c
     JOIN steps s
       ON s.partner_id = c.partner_id AND s.program_year = c.program_year
@@ -109,25 +106,25 @@ paired AS (
 ),
 arrivals AS (
     -- what each candidate holds when it is earned
-    SELECT c.source, c.source_id, c.event_key, c.partner_id, c.program_year, c.earned_on, c.business_model, c.solution,
-           c.points, least(greatest(c.max_points - (c.before - coalesce(p.removed, 0)), 0), c.points) AS held
+    SELECT c.source, c.source_id, c.partner_id, c.program_year, c.earned_on, c.business_model, c.solution, c.points,
+           least(greatest(c.max_points - (c.before - coalesce(p.removed, 0)), 0), c.points) AS held
     FROM candidates c
-    LEFT JOIN (SELECT event_key, max(removed) AS removed FROM paired
-               WHERE step_on < earned_on GROUP BY event_key) p USING (event_key)
+    LEFT JOIN (SELECT source, source_id, max(removed) AS removed FROM paired
+               WHERE step_on < earned_on GROUP BY source, source_id) p USING (source, source_id)
 )
-SELECT source, source_id, event_key, partner_id, program_year, earned_on, business_model, solution,
+SELECT source, source_id, partner_id, program_year, earned_on, business_model, solution,
        'perpetual_cap' AS component, NULL::VARCHAR AS rule_id,
        CASE WHEN before >= max_points THEN -points
             ELSE -(before + points - max_points) END::DECIMAL(18,2) AS points
 FROM running
 WHERE NOT candidate AND before + points > max_points AND points > 0
 UNION ALL
-SELECT source, source_id, event_key, partner_id, program_year, earned_on, business_model, solution,
+SELECT source, source_id, partner_id, program_year, earned_on, business_model, solution,
        'perpetual_cap', NULL, (held - points)::DECIMAL(18,2)
 FROM arrivals
 WHERE held < points
 UNION ALL
-SELECT p.source, p.source_id, p.event_key, p.partner_id, p.program_year, p.step_on, p.business_model, p.solution,
+SELECT p.source, p.source_id, p.partner_id, p.program_year, p.step_on, p.business_model, p.solution,
        'cap_release', p.released_by,
        (least(greatest(p.max_points - (p.before - p.removed), 0), p.points)
         - least(greatest(p.max_points - (p.before - p.removed + p.step_points), 0), p.points))::DECIMAL(18,2)

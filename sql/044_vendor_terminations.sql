@@ -5,19 +5,19 @@
 -- termination, so the net is the sum of every such row). A booking capped
 -- in full nets 0, and its row says so. The room it held goes to later
 -- capped events as cap_release rows on the same day (043_cap_allocation).
--- The adjustments are found and summed by the event's integer event_key.
 WITH terminated AS (
-    SELECT e.source, e.source_id, e.event_key, e.partner_id, e.program_year, e.vendor_terminated_on AS terminated_on,
+    SELECT e.source, e.source_id, e.partner_id, e.program_year, e.vendor_terminated_on AS terminated_on,
            e.business_model, e.solution, e.points
     FROM booking_events e, run_params r
     WHERE e.reason IS NULL AND e.vendor_terminated_on <= r.as_of
 ),
 adjustments AS (
-    SELECT m.event_key, m.points FROM booking_multipliers m SEMI JOIN terminated t USING (event_key)
+    SELECT m.source, m.source_id, m.points FROM booking_multipliers m SEMI JOIN terminated t USING (source, source_id)
     UNION ALL
-    SELECT c.event_key, c.points FROM cap_allocation c SEMI JOIN terminated t USING (event_key)
+    SELECT c.source, c.source_id, c.points FROM cap_allocation c SEMI JOIN terminated t USING (source, source_id)
 )
 SELECT t.source, t.source_id, t.partner_id, t.program_year, t.terminated_on AS earned_on, t.business_model, t.solution,
-       (-(t.points + coalesce(a.points, 0)))::DECIMAL(18,2) AS points
+       (-(any_value(t.points) + coalesce(sum(a.points), 0)))::DECIMAL(18,2) AS points
 FROM terminated t
-LEFT JOIN (SELECT event_key, sum(points) AS points FROM adjustments GROUP BY event_key) a USING (event_key)
+LEFT JOIN adjustments a USING (source, source_id)
+GROUP BY ALL

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 
 	"tally/pipeline/extract"
@@ -185,5 +186,40 @@ func TestInfluenceSolutionServicesRegistrationPeriods(t *testing.T) {
 	equal(t, "denials", dn, []string{
 		"SS|I1|not_solution_services|booking B-0701",
 		"SS|I1|not_solution_services|booking B-0801",
+	})
+}
+
+// Sections 4 and 12: an influence award belongs to the first attribution
+// entry that holds for influence and that its partner is registered in on
+// the booking date; an entry the partner is not registered in is passed
+// over, on every candidate claim, and the award is the earliest claim's
+// whichever entry it takes.
+func TestInfluenceAwardBusinessModel(t *testing.T) {
+	w := influenceWorld().partner("BOTH")
+	w.models[len(w.models)-1].BusinessModel = "solution_services"
+	w.models = append(w.models, extract.BusinessModel{PartnerID: "BOTH", BusinessModel: "cloud_services_provider",
+		RegisteredOn: d("2023-01-01"), EndedOn: dp("2023-07-01")})
+	w.rulebook = strings.Replace(baseRulebook(t), "business_model_attribution:\n",
+		"business_model_attribution:\n  - {business_model: cloud_services_provider, when: {sources: [influence]}}\n", 1)
+	w.influence = []extract.InfluenceClaim{
+		claim("SS-LATER", "SS", "sir", "2023-04-01"), claim("SS-EARLY", "SS", "sir", "2023-03-01"),
+		claim("BOTH-LATER", "BOTH", "sir", "2023-03-01"), claim("BOTH-EARLY", "BOTH", "poc", "2023-02-01"),
+	}
+	w.acme("B1", "RES", "2023-06-01", 2000)
+	w.acme("B2", "RES", "2023-08-01", 3000) // BOTH's cloud registration has ended
+	e := w.run(t, "2023-12-31")
+	equal(t, "awards", rows(t, e, `SELECT partner_id, rule_id, source_id, business_model, points::VARCHAR FROM points_ledger
+		WHERE source = 'influence' ORDER BY ALL`), []string{
+		"BOTH|BOTH-EARLY|B1|cloud_services_provider|2.00",
+		"BOTH|BOTH-EARLY|B2|solution_services|3.00",
+		"SS|SS-EARLY|B1|solution_services|2.00",
+		"SS|SS-EARLY|B2|solution_services|3.00",
+	})
+	equal(t, "denials", rows(t, e, `SELECT partner_id, source_id, reason, coalesce(detail, '-') FROM denials
+		WHERE source = 'influence' ORDER BY ALL`), []string{
+		"BOTH|BOTH-LATER|earlier_claim_awarded|booking B1",
+		"BOTH|BOTH-LATER|earlier_claim_awarded|booking B2",
+		"SS|SS-LATER|earlier_claim_awarded|booking B1",
+		"SS|SS-LATER|earlier_claim_awarded|booking B2",
 	})
 }
