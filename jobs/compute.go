@@ -61,10 +61,6 @@ func compute(ctx context.Context, e *engine.Engine, o RunOptions, rb *rulebook.R
 	}
 	step("compute", t0)
 	reached("computed")
-	for _, m := range models {
-		logger(o.Logger).Debug("model", "name", m.Name, "seconds", m.Seconds,
-			"duckdb_memory_mb", m.MemoryBytes>>20, "spilled_mb", m.SpilledBytes>>20)
-	}
 
 	t0 = begin("checks")
 	if err := beforeChecks(e); err != nil {

@@ -171,6 +171,10 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if settings.TempDir == "" {
 		settings.TempDir = filepath.Join(work, "duckdb")
 	}
+	settings.OnModel = func(m engine.Step) { // each model as it completes
+		logger(o.Logger).Debug("model", "name", m.Name, "seconds", m.Seconds,
+			"duckdb_memory_mb", m.MemoryBytes>>20, "spilled_mb", m.SpilledBytes>>20)
+	}
 	e, err := engine.Open(ctx, settings)
 	if err != nil {
 		return res, err

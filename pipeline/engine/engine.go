@@ -46,6 +46,9 @@ type Settings struct {
 	// of a table falls back to sorting it in ranges of partners (see
 	// Engine.export); 0 = DefaultExportRangeRows.
 	ExportRangeRows int64
+	// OnModel, if set, is given each model's step as soon as the model has
+	// run, so that a long compute shows its progress.
+	OnModel func(Step)
 }
 
 // DefaultExportRangeRows bounds the rows one sort holds when the export of
@@ -63,6 +66,7 @@ type Engine struct {
 	graph      *graph
 	keep       bool  // Settings.KeepIntermediates
 	rangeRows  int64 // the rows of a range of the export (Settings.ExportRangeRows or the default)
+	onModel    func(Step)
 }
 
 // Step is one model file and how long it took.
@@ -143,7 +147,7 @@ func Open(ctx context.Context, s Settings) (*Engine, error) {
 	// parallelises each query itself.
 	db.SetMaxOpenConns(1)
 	e := &Engine{db: db, privateRaw: s.PrivateRaw, dir: dir, inputs: map[string]bool{}, keep: s.KeepIntermediates,
-		rangeRows: cmp.Or(s.ExportRangeRows, DefaultExportRangeRows)}
+		rangeRows: cmp.Or(s.ExportRangeRows, DefaultExportRangeRows), onModel: s.OnModel}
 	settings := []struct {
 		stmt string
 		arg  any
@@ -316,6 +320,9 @@ func (e *Engine) Run(ctx context.Context) ([]Step, error) {
 			return steps, fmt.Errorf("engine: memory after %s: %w", m.file, err)
 		}
 		steps = append(steps, step)
+		if e.onModel != nil {
+			e.onModel(step)
+		}
 	}
 	return steps, nil
 }

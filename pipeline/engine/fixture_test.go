@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/parquet-go/parquet-go"
@@ -314,6 +315,26 @@ func TestStepsReportMemory(t *testing.T) {
 	}
 	if held["010_program_days"] <= 0 || held["040_booking_events"] <= held["010_program_days"] {
 		t.Errorf("memory held after the program days %d bytes, after the booking events %d", held["010_program_days"], held["040_booking_events"])
+	}
+}
+
+// Settings.OnModel is given each model's step as the model completes, the
+// steps Run returns, one by one: the first before the last model has begun
+// (the nightly job logs them as a long compute's progress).
+func TestOnModelSeesEachStepAsItRuns(t *testing.T) {
+	w := (&world{}).partner("P1")
+	w.booking("B1", "P1", "2023-05-01", 1000, "term")
+	var seen []engine.Step
+	var at []time.Time
+	_, steps := w.runSteps(t, "2023-06-30", engine.Settings{Threads: 2, OnModel: func(s engine.Step) {
+		seen, at = append(seen, s), append(at, time.Now())
+	}})
+	if len(steps) < 2 || !slices.Equal(seen, steps) {
+		t.Fatalf("OnModel saw %d steps, Run returned %d (or others)", len(seen), len(steps))
+	}
+	lastBegan := at[len(at)-1].Add(-time.Duration(steps[len(steps)-1].Seconds * float64(time.Second)))
+	if at[0].After(lastBegan) {
+		t.Errorf("the first step came at %v, after the last model (%s) began at %v", at[0], steps[len(steps)-1].Name, lastBegan)
 	}
 }
 
