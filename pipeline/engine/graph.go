@@ -20,9 +20,9 @@ import (
 // written sorted by those columns. `-- disable_optimizers: name, ...` turns
 // those DuckDB optimizers off while the model runs (DuckDB's
 // disabled_optimizers), for a query whose plan they make worse: the file
-// says why. The models use build_side_probe_side, which picks each hash
-// join's build side from DuckDB's row estimates; without it the join builds
-// on the side the join order put there.
+// says why. The models that carry it turn off build_side_probe_side, which
+// picks each hash join's build side from DuckDB's row estimates; without it
+// a join builds on the side the join order put there.
 type model struct {
 	file    string   // path in tallysql.Files
 	name    string   // the relation it creates
